@@ -1,0 +1,79 @@
+"""Scoring: the classifier's accuracy on reconstructions, pixel errors, bit counts.
+
+Everything here runs without gradients, batch by batch from uint8 tensors in memory.
+"""
+
+from __future__ import annotations
+
+import gzip
+
+import torch
+import torch.nn.functional as F
+
+from qae.data import as_unit_images, batch_slices
+from qae.models import Autoencoder, Classifier
+
+RAW_BITS = 28 * 28 * 8  # an MNIST image as stored: 784 pixels of 8 bits
+
+
+def _device(model: torch.nn.Module) -> torch.device:
+    return next(model.parameters()).device
+
+
+def _classify(classifier: Classifier, x: torch.Tensor) -> torch.Tensor:
+    return classifier(x.contiguous(memory_format=torch.channels_last)).argmax(1)
+
+
+@torch.inference_mode()
+def classifier_accuracy(classifier: Classifier, images: torch.Tensor, labels: torch.Tensor, batch_size: int) -> float:
+    """Share of `images` (uint8) that `classifier` labels correctly."""
+    device = _device(classifier)
+    correct = torch.zeros((), dtype=torch.long, device=device)
+    for s in batch_slices(len(images), batch_size):
+        correct += (_classify(classifier, as_unit_images(images[s]).to(device)) == labels[s].to(device)).sum()
+    return correct.item() / len(images)
+
+
+@torch.inference_mode()
+def evaluate_quantized(
+    model: Autoencoder,
+    classifier: Classifier,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    bits: int | None,
+    batch_size: int,
+) -> dict[str, float]:
+    """Reconstruct `images` (uint8) through `model` with its code rounded to `bits`
+    bits (None: float32) and score the reconstructions.
+
+    Returns accuracy (the classifier on the reconstructions), mse and bce (per pixel,
+    against the [0, 1] images), total_bits (code bits per image) and
+    compression_ratio (RAW_BITS / total_bits).
+    """
+    device = _device(model)
+    correct = torch.zeros((), dtype=torch.long, device=device)
+    squared = torch.zeros((), dtype=torch.float64, device=device)
+    cross = torch.zeros((), dtype=torch.float64, device=device)
+    for s in batch_slices(len(images), batch_size):
+        x = as_unit_images(images[s]).to(device)
+        logits = model.logits(x, bits)
+        x_hat = torch.sigmoid(logits)
+        correct += (_classify(classifier, x_hat) == labels[s].to(device)).sum()
+        squared += F.mse_loss(x_hat, x, reduction="sum").double()
+        cross += F.binary_cross_entropy_with_logits(logits, x, reduction="sum").double()
+    pixels = images[0].numel() * len(images)
+    total_bits = model.config.dims * (32 if bits is None else bits)
+    return {
+        "accuracy": correct.item() / len(images),
+        "mse": squared.item() / pixels,
+        "bce": cross.item() / pixels,
+        "total_bits": total_bits,
+        "compression_ratio": RAW_BITS / total_bits,
+    }
+
+
+def gzip_baseline(images: torch.Tensor) -> dict[str, float]:
+    """Post 001's lossless baseline: gzip (level 9) of the raw uint8 pixels."""
+    raw = images.contiguous().numpy().tobytes()
+    packed = len(gzip.compress(raw, compresslevel=9, mtime=0))
+    return {"ratio": len(raw) / packed, "bits_per_image": 8 * packed / len(images)}

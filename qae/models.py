@@ -1,0 +1,165 @@
+"""The networks: the LeNet-style classifier and the autoencoder family.
+
+Every autoencoder is encoder -> `Bottleneck` -> decoder on [0, 1] images, and
+offers the public API `encode` / `decode` / `reconstruct`. Checkpoints describe
+themselves (`{"kind", "config", "state_dict", ...}`) so `load_autoencoder(path)`
+rebuilds any trained model. Training loops live in `qae.train`, not here.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from qae.data import MNIST_MEAN, MNIST_STD, as_unit_images
+from qae.quantize import Bottleneck
+
+
+class Normalize(nn.Module):
+    """(x - mean) / std with MNIST's statistics, as torchvision's Normalize in the posts."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x - MNIST_MEAN) / MNIST_STD
+
+
+class Classifier(nn.Module):
+    """Post 000's CNN. Takes [0, 1] images and normalizes inside, so reconstructions
+    and raw images are scored alike. Returns logits (the post's LogSoftmax + NLLLoss
+    is cross-entropy on these)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.net = nn.Sequential(
+            Normalize(),
+            nn.Conv2d(1, 20, 5),  # (N, 1, 28, 28) -> (N, 20, 24, 24)
+            nn.ReLU(),
+            nn.MaxPool2d(2),  # -> (N, 20, 12, 12)
+            nn.Conv2d(20, 50, 5),  # -> (N, 50, 8, 8)
+            nn.ReLU(),
+            nn.MaxPool2d(2),  # -> (N, 50, 4, 4)
+            nn.Flatten(),
+            nn.Linear(4 * 4 * 50, 500),
+            nn.ReLU(),
+            nn.Linear(500, 10),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+@dataclass(frozen=True)
+class AutoencoderConfig:
+    """What it takes to rebuild an autoencoder."""
+
+    arch: str  # "linear" (posts 000/001)
+    dims: int  # code length
+    recipe: str  # "post": as posts 000/001 wrote it; "corrected": see README
+
+
+class Autoencoder(nn.Module):
+    """Base of the family: subclasses set `encoder` ((N,1,28,28) -> (N,d) real) and
+    `decoder` ((N,d) -> (N,1,28,28) logits; the sigmoid is applied here)."""
+
+    encoder: nn.Module
+    decoder: nn.Module
+
+    def __init__(self, config: AutoencoderConfig) -> None:
+        super().__init__()
+        self.config = config
+        # The post decodes a code to its bin's lower edge; corrected uses the centre.
+        self.bottleneck = Bottleneck(midpoint=config.recipe == "corrected")
+
+    def logits(self, x: torch.Tensor, bits: int | None = None) -> torch.Tensor:
+        """(N, 1, 28, 28) in [0, 1] -> (N, 1, 28, 28) pre-sigmoid reconstruction."""
+        return self.decoder(self.bottleneck(self.encoder(x), bits))
+
+    def forward(self, x: torch.Tensor, bits: int | None = None) -> torch.Tensor:
+        """(N, 1, 28, 28) in [0, 1] -> reconstruction in [0, 1], its code rounded to `bits` bits."""
+        return torch.sigmoid(self.logits(x, bits))
+
+    def _device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    @torch.inference_mode()
+    def encode(self, images: torch.Tensor, bits: int) -> torch.Tensor:
+        """uint8 or [0, 1] float images, (N, 28, 28) or (N, 1, 28, 28) -> (N, dims) int64 codes."""
+        x = as_unit_images(images).to(self._device())
+        return self.bottleneck.to_codes(self.encoder(x), bits)
+
+    @torch.inference_mode()
+    def decode(self, codes: torch.Tensor, bits: int) -> torch.Tensor:
+        """(N, dims) integer codes of `bits` bits -> (N, 1, 28, 28) float images in [0, 1]."""
+        return torch.sigmoid(self.decoder(self.bottleneck.from_codes(codes.to(self._device()), bits)))
+
+    @torch.inference_mode()
+    def reconstruct(self, images: torch.Tensor, bits: int | None = None) -> torch.Tensor:
+        """Encode and decode `images`; `bits=None` keeps the float32 code."""
+        return self(as_unit_images(images).to(self._device()), bits)
+
+
+class LinearAutoencoder(Autoencoder):
+    """Posts 000/001: Linear(784, d) [+ ReLU] -> bottleneck -> Linear(d, 784) -> sigmoid.
+
+    The "post" recipe normalizes its input and keeps the ReLU, which leaves the
+    sigmoid only [0.5, 1) -- half of the quantizer's levels. "corrected" drops both.
+    """
+
+    def __init__(self, config: AutoencoderConfig) -> None:
+        super().__init__(config)
+        post = config.recipe == "post"
+        self.encoder = nn.Sequential(
+            *([Normalize()] if post else []),
+            nn.Flatten(),  # (N, 1, 28, 28) -> (N, 784)
+            nn.Linear(28 * 28, config.dims),
+            *([nn.ReLU()] if post else []),
+        )
+        self.decoder = nn.Sequential(
+            nn.Linear(config.dims, 28 * 28),
+            nn.Unflatten(1, (1, 28, 28)),  # -> (N, 1, 28, 28) logits
+        )
+
+
+ARCHITECTURES: dict[str, type[Autoencoder]] = {"linear": LinearAutoencoder}
+
+
+def build_autoencoder(config: AutoencoderConfig) -> Autoencoder:
+    """A freshly initialized autoencoder for `config`."""
+    return ARCHITECTURES[config.arch](config)
+
+
+def autoencoder_checkpoint(model: Autoencoder, **extra: Any) -> dict[str, Any]:
+    """A self-describing checkpoint of `model` (weights on the CPU)."""
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    return {"kind": "autoencoder", "config": asdict(model.config), "state_dict": state, **extra}
+
+
+def classifier_checkpoint(model: Classifier, **extra: Any) -> dict[str, Any]:
+    """A self-describing checkpoint of the classifier (weights on the CPU)."""
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    return {"kind": "classifier", "state_dict": state, **extra}
+
+
+def _load(path: str | os.PathLike, kind: str) -> dict[str, Any]:
+    ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    if not isinstance(ckpt, dict) or ckpt.get("kind") != kind:
+        raise ValueError(f"{path} is not a qae {kind} checkpoint")
+    return ckpt
+
+
+def load_autoencoder(path: str | os.PathLike, device: str | torch.device = "cpu") -> Autoencoder:
+    """Rebuild a trained autoencoder from its checkpoint, in eval mode."""
+    ckpt = _load(path, "autoencoder")
+    model = build_autoencoder(AutoencoderConfig(**ckpt["config"]))
+    model.load_state_dict(ckpt["state_dict"])
+    return model.to(device).eval()
+
+
+def load_classifier(path: str | os.PathLike, device: str | torch.device = "cpu") -> Classifier:
+    """Rebuild the trained classifier from its checkpoint, in eval mode."""
+    model = Classifier()
+    model.load_state_dict(_load(path, "classifier")["state_dict"])
+    return model.to(device).eval()

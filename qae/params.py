@@ -1,0 +1,173 @@
+"""Load and validate params.yaml, the single source of every number a stage uses.
+
+Every stage validates the whole file before it does any work, so a bad value set
+with `dvc exp run -S key=value` fails at once, naming the key and what it allows,
+instead of after an hour of training.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from typing import Any
+
+import yaml
+
+UNQUANTIZED = "fp32"  # the bits value that means "keep the float32 code"
+MNIST_TRAIN_SIZE = 60_000
+ARCHITECTURES = ("linear",)
+RECIPES = ("post", "corrected")
+
+
+class ParamsError(ValueError):
+    """A params.yaml value is missing, unknown or out of range."""
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v: Any) -> bool:
+    return (_is_int(v) or isinstance(v, float)) and math.isfinite(v)
+
+
+def _int(lo: int, hi: int | None = None) -> tuple[Callable[[Any], bool], str]:
+    allowed = f"an integer >= {lo}" if hi is None else f"an integer in {lo}..{hi}"
+    return (lambda v: _is_int(v) and v >= lo and (hi is None or v <= hi)), allowed
+
+
+def _positive() -> tuple[Callable[[Any], bool], str]:
+    return (lambda v: _is_number(v) and v > 0), "a number > 0"
+
+
+def _fraction() -> tuple[Callable[[Any], bool], str]:
+    return (lambda v: _is_number(v) and 0 < v < 1), "a number strictly between 0 and 1"
+
+
+def _choice(options: tuple[str, ...]) -> tuple[Callable[[Any], bool], str]:
+    return (lambda v: v in options), "one of " + ", ".join(options)
+
+
+def is_valid_bits(v: Any) -> bool:
+    """True for 1..32 or the unquantized marker."""
+    return v == UNQUANTIZED or (_is_int(v) and 1 <= v <= 32)
+
+
+_BITS = (is_valid_bits, f"an integer in 1..32 or '{UNQUANTIZED}'")
+_DIMS = _int(1, 784)
+
+
+def _list_of(check: tuple[Callable[[Any], bool], str]) -> tuple[Callable[[Any], bool], str]:
+    ok, allowed = check
+    return (
+        lambda v: isinstance(v, list) and len(v) > 0 and len(set(map(str, v))) == len(v) and all(map(ok, v)),
+        f"a non-empty list without repeats, each {allowed}",
+    )
+
+
+def _str_list() -> tuple[Callable[[Any], bool], str]:
+    return (lambda v: isinstance(v, list) and all(isinstance(s, str) and s for s in v)), "a list of strings"
+
+
+def _sha256_map() -> tuple[Callable[[Any], bool], str]:
+    def ok(v: Any) -> bool:
+        return (
+            isinstance(v, dict)
+            and len(v) == 4
+            and all(isinstance(h, str) and len(h) == 64 and all(c in "0123456789abcdef" for c in h) for h in v.values())
+        )
+
+    return ok, "a mapping of the four IDX file names to 64-digit lowercase hex SHA-256 digests"
+
+
+# Every key params.yaml may hold, with what it allows.
+SCHEMA: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "seed": _int(0, 2**31 - 1),
+    "dims": _DIMS,
+    "bits": _BITS,
+    "download.mirrors": _str_list(),
+    "download.timeout_s": _positive(),
+    "download.sha256": _sha256_map(),
+    "data.classifier_size": _int(1, MNIST_TRAIN_SIZE),
+    "data.autoencoder_size": _int(1, MNIST_TRAIN_SIZE),
+    "data.val_fraction": _fraction(),
+    "classifier.epochs": _int(1),
+    "classifier.batch_size": _int(1),
+    "classifier.lr": _positive(),
+    "classifier.max_shift": _int(0, 14),
+    "autoencoder.arch": _choice(ARCHITECTURES),
+    "autoencoder.recipe": _choice(RECIPES),
+    "autoencoder.epochs": _int(1),
+    "autoencoder.batch_size": _int(1),
+    "autoencoder.lr": _positive(),
+    "eval.batch_size": _int(1),
+    "sweep.dims": _list_of(_DIMS),
+    "sweep.bits": _list_of(_BITS),
+    "plot.digits_per_row": _int(1, 100),
+}
+
+
+def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and name != "download.sha256":
+            flat.update(_flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def validate_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Check every key against SCHEMA and the split sizes against MNIST; return `params`.
+
+    Raises ParamsError listing each offending key with its allowed range.
+    """
+    if not isinstance(params, dict):
+        raise ParamsError("params.yaml must be a mapping of keys to values")
+    flat = _flatten(params)
+    problems = [f"{key}: unknown key (typo?)" for key in flat if key not in SCHEMA]
+    for key, (ok, allowed) in SCHEMA.items():
+        if key not in flat:
+            problems.append(f"{key}: missing; must be {allowed}")
+        elif not ok(flat[key]):
+            problems.append(f"{key}: must be {allowed}, got {flat[key]!r}")
+    if not problems:
+        data = params["data"]
+        total = data["classifier_size"] + data["autoencoder_size"]
+        if total > MNIST_TRAIN_SIZE:
+            problems.append(
+                f"data.classifier_size + data.autoencoder_size: must be <= {MNIST_TRAIN_SIZE} "
+                f"(the MNIST training set), got {total}"
+            )
+        n_val = validation_size(data["autoencoder_size"], data["val_fraction"])
+        if not 0 < n_val < data["autoencoder_size"]:
+            problems.append(
+                "data.val_fraction: must leave at least one image on each side of the "
+                f"train/validation split of data.autoencoder_size={data['autoencoder_size']}"
+            )
+    if problems:
+        raise ParamsError("invalid params.yaml:\n  " + "\n  ".join(problems))
+    return params
+
+
+def validation_size(n: int, val_fraction: float) -> int:
+    """How many of `n` autoencoder images the validation split holds."""
+    return round(n * val_fraction)
+
+
+def load_params(path: str | os.PathLike = "params.yaml") -> dict[str, Any]:
+    """Read and validate params.yaml."""
+    with open(path) as f:
+        return validate_params(yaml.safe_load(f))
+
+
+def parse_bits(value: int | str) -> int | None:
+    """Map a bits value (from params or a command line) to the quantizer's: an int,
+    or None for unquantized."""
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if not is_valid_bits(value):
+        raise ParamsError(f"bits: must be an integer in 1..32 or '{UNQUANTIZED}', got {value!r}")
+    return None if value == UNQUANTIZED else int(value)

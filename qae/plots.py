@@ -1,0 +1,132 @@
+"""The pipeline's figures (matplotlib, PNG). Reads records and models; computes nothing
+that a metric depends on."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display
+import matplotlib.pyplot as plt
+import torch
+
+from qae.io import atomic_path
+from qae.models import Autoencoder
+from qae.params import UNQUANTIZED
+from qae.results import POST_000_ACCURACY_AT_64
+
+LABELS = {
+    "accuracy": "classifier accuracy on reconstructions",
+    "mse": "MSE per pixel, [0, 1] pixels",
+    "bits": "bits per code element",
+    "total_bits": "bits per image (dims x bits)",
+}
+
+
+def _save(fig: plt.Figure, path: str | os.PathLike) -> None:
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=120, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+
+
+def _bits_label(bits: int | str) -> str:
+    return "float32" if bits == UNQUANTIZED else str(bits)
+
+
+def sweep_figure(
+    records: list[dict[str, Any]], x: str, y: str, bits_order: list[int | str], raw_accuracy: float | None = None
+) -> plt.Figure:
+    """One line per dims of metric `y` against `x` ("bits", categorical, or "total_bits", log2)."""
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    dims = sorted({r["dims"] for r in records})
+    colors = plt.cm.viridis([i / max(len(dims) - 1, 1) for i in range(len(dims))])
+    position = {b: i for i, b in enumerate(bits_order)}
+
+    def xs(rows: list[dict[str, Any]]) -> list[float]:
+        return [position[r["bits"]] if x == "bits" else r["total_bits"] for r in rows]
+
+    for d, color in zip(dims, colors, strict=True):
+        rows = sorted((r for r in records if r["dims"] == d), key=lambda r: position[r["bits"]])
+        ax.plot(xs(rows), [r[y] for r in rows], "o-", color=color, label=f"{d} dims", ms=4)
+    if y == "accuracy":
+        if raw_accuracy is not None:
+            ax.axhline(raw_accuracy, color="0.5", ls="--", lw=1, label="raw test images")
+        post = [{"bits": b, "total_bits": 64 * (32 if b == UNQUANTIZED else b)} for b in bits_order]
+        post = [r for r in post if r["bits"] in POST_000_ACCURACY_AT_64]
+        ax.plot(
+            xs(post), [POST_000_ACCURACY_AT_64[r["bits"]] for r in post], "kx", ms=8, mew=2, label="post 000, 64 dims"
+        )
+        ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    else:
+        ax.set_yscale("log")
+    if x == "bits":
+        ax.set_xticks(range(len(bits_order)), [_bits_label(b) for b in bits_order])
+    else:
+        ax.set_xscale("log", base=2)
+    ax.set_xlabel(LABELS[x])
+    ax.set_ylabel(LABELS[y])
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, ncol=2)
+    ax.set_title(f"{y.upper() if y == 'mse' else y.capitalize()} vs {LABELS[x]}")
+    return fig
+
+
+def _image_grid(rows: list[torch.Tensor], row_labels: list[str], title: str) -> plt.Figure:
+    """Rows of (N, 1, 28, 28) images in [0, 1], one labelled row each."""
+    n = len(rows[0])
+    fig, axes = plt.subplots(len(rows), n, figsize=(n * 0.8, len(rows) * 0.85), squeeze=False)
+    for r, (images, label) in enumerate(zip(rows, row_labels, strict=True)):
+        for c in range(n):
+            ax = axes[r][c]
+            ax.imshow(images[c, 0].cpu(), cmap="gray_r", vmin=0, vmax=1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if c == 0:
+                ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8)
+    fig.suptitle(title, fontsize=10)
+    fig.subplots_adjust(wspace=0.05, hspace=0.05, top=1 - 0.4 / fig.get_figheight())
+    return fig
+
+
+def reconstruction_grid(model: Autoencoder, images: torch.Tensor, bits_levels: list[int | str]) -> plt.Figure:
+    """Post 000's grid: the same digits, originals first, then one row per bits level."""
+    x = images.float().div(255).unsqueeze(1)
+    rows, labels = [x], ["original"]
+    for b in bits_levels:
+        rows.append(model.reconstruct(x, None if b == UNQUANTIZED else b))
+        total = model.config.dims * (32 if b == UNQUANTIZED else b)
+        labels.append(f"{_bits_label(b)} bits\n{total} bits/image")
+    return _image_grid(rows, labels, f"{model.config.dims}-dim autoencoder ({model.config.recipe} recipe)")
+
+
+def digits_figure(model: Autoencoder, images: torch.Tensor, labels: torch.Tensor, bits: int | str) -> plt.Figure:
+    """Post 004's figure: one example of each digit and its reconstruction."""
+    first = torch.stack([images[(labels == d).nonzero()[0, 0]] for d in range(10)])
+    x = first.float().div(255).unsqueeze(1)
+    x_hat = model.reconstruct(x, None if bits == UNQUANTIZED else bits)
+    return _image_grid(
+        [x, x_hat], ["original", f"{_bits_label(bits)} bits"], f"One of each digit, {model.config.dims} dims"
+    )
+
+
+def write_plots(
+    records: list[dict[str, Any]],
+    bits_order: list[int | str],
+    raw_accuracy: float,
+    model: Autoencoder,
+    test: dict[str, torch.Tensor],
+    headline_bits: int | str,
+    digits_per_row: int,
+    out_dir: str | os.PathLike,
+) -> None:
+    """Every PNG of the plot stage into `out_dir`."""
+    out = Path(out_dir)
+    for y in ("accuracy", "mse"):
+        for x in ("bits", "total_bits"):
+            fig = sweep_figure(records, x, y, bits_order, raw_accuracy if y == "accuracy" else None)
+            _save(fig, out / f"{y}_vs_{x}.png")
+    _save(reconstruction_grid(model, test["images"][:digits_per_row], bits_order), out / "reconstructions.png")
+    _save(digits_figure(model, test["images"], test["labels"], headline_bits), out / "digits.png")

@@ -1,0 +1,74 @@
+"""The bottleneck: bound a code into (0, 1), round it to b bits, map it back.
+
+Pure functions plus one small module that composes them, so any autoencoder can
+hold a `Bottleneck` and evaluation can sweep bits without retraining. This module
+knows nothing about images or training.
+
+Two quantizers, both with 2**b levels and integer codes k = floor(u * 2**b):
+- `midpoint=True` (corrected): k decodes to the centre of its bin, (k + 0.5) / 2**b,
+  so the error is at most half a step.
+- `midpoint=False` (post 001 as written): k decodes to the bin's lower edge, k / 2**b,
+  an error of up to a whole step, always downwards.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+LOGIT_EPS = 1e-3  # post 001's torch.logit(x, eps=0.001): keeps the decoder input finite
+
+
+def to_codes(u: torch.Tensor, bits: int) -> torch.Tensor:
+    """Integer codes in [0, 2**bits - 1] of values `u` in [0, 1]; int64, same shape."""
+    levels = 2**bits
+    # float64 so that 2**32 levels are counted exactly; (N, d) codes are small.
+    return torch.floor(u.double() * levels).clamp_(0, levels - 1).long()
+
+
+def from_codes(codes: torch.Tensor, bits: int, midpoint: bool = True) -> torch.Tensor:
+    """Values in [0, 1] that integer `codes` of `bits` bits stand for (float32)."""
+    offset = 0.5 if midpoint else 0.0
+    return ((codes.double() + offset) / 2**bits).float()
+
+
+def round_to_bits(u: torch.Tensor, bits: int, midpoint: bool = True) -> torch.Tensor:
+    """Quantize `u` in [0, 1] to one of 2**bits levels."""
+    return from_codes(to_codes(u, bits), bits, midpoint).to(u.device)
+
+
+class Bottleneck(nn.Module):
+    """sigmoid -> (optional) round to b bits -> logit, between an encoder and a decoder.
+
+    `bits=None` keeps the float32 code. The module has no weights; `midpoint`
+    selects the quantizer (see the module docstring).
+    """
+
+    def __init__(self, midpoint: bool = True) -> None:
+        super().__init__()
+        self.midpoint = midpoint
+
+    def bound(self, z: torch.Tensor) -> torch.Tensor:
+        """(N, d) real codes -> (N, d) codes in (0, 1)."""
+        return torch.sigmoid(z)
+
+    def unbound(self, u: torch.Tensor) -> torch.Tensor:
+        """(N, d) codes in [0, 1] -> (N, d) decoder inputs."""
+        return torch.logit(u, eps=LOGIT_EPS)
+
+    def to_codes(self, z: torch.Tensor, bits: int) -> torch.Tensor:
+        """(N, d) real codes -> (N, d) integer codes of `bits` bits."""
+        return to_codes(self.bound(z), bits)
+
+    def from_codes(self, codes: torch.Tensor, bits: int) -> torch.Tensor:
+        """(N, d) integer codes -> (N, d) decoder inputs."""
+        return self.unbound(from_codes(codes, bits, self.midpoint))
+
+    def forward(self, z: torch.Tensor, bits: int | None = None) -> torch.Tensor:
+        u = self.bound(z)
+        if bits is not None:
+            u = round_to_bits(u, bits, self.midpoint)
+        return self.unbound(u)
+
+    def extra_repr(self) -> str:
+        return f"midpoint={self.midpoint}"

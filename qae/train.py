@@ -1,0 +1,160 @@
+"""Training loops: the classifier and any autoencoder of `qae.models`.
+
+Data sit on the device as one float tensor; each epoch slices shuffled batches
+from it. Everything random draws from generators seeded from params, so the same
+params give the same weights on the same machine.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from qae.data import MNIST_MEAN, MNIST_STD, as_unit_images, batch_slices
+from qae.models import Autoencoder, AutoencoderConfig, Classifier, build_autoencoder
+
+
+class DivergedError(RuntimeError):
+    """The training loss became NaN or infinite."""
+
+
+def pick_device() -> torch.device:
+    """CUDA when present, else the CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def make_deterministic(seed: int) -> torch.Generator:
+    """Seed torch, forbid nondeterministic kernels; return a CPU generator for batch order."""
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # cuBLAS needs it to be deterministic
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True)
+    return torch.Generator().manual_seed(seed)
+
+
+def fit(
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    batch_loss: Callable[..., torch.Tensor],
+    data: tuple[torch.Tensor, ...],
+    epochs: int,
+    batch_size: int,
+    generator: torch.Generator,
+    desc: str,
+    scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
+) -> list[dict[str, float]]:
+    """Run `epochs` passes over the rows of `data` in shuffled batches; `batch_loss(*batch)`
+    returns the batch's mean loss; `scheduler` steps after every batch. Returns the
+    per-epoch mean losses."""
+    history = []
+    n = len(data[0])
+    model.train()
+    bar = tqdm(range(1, epochs + 1), desc=desc, unit="epoch", mininterval=1.0)
+    for epoch in bar:
+        # One gather per epoch, then contiguous slices: cheaper than indexing every batch.
+        order = torch.randperm(n, generator=generator).to(data[0].device)
+        shuffled = [t[order] for t in data]
+        total = torch.zeros((), device=data[0].device)
+        for s in batch_slices(n, batch_size):
+            loss = batch_loss(*(t[s] for t in shuffled))
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
+            total += loss.detach() * (s.stop - s.start)
+        mean = total.item() / n  # one device sync per epoch
+        if not math.isfinite(mean):
+            raise DivergedError(
+                f"{desc}: the training loss became {mean} in epoch {epoch}; lower the learning rate or check the inputs"
+            )
+        history.append({"epoch": epoch, "loss": mean})
+        bar.set_postfix(loss=f"{mean:.4f}")
+    model.eval()
+    return history
+
+
+def random_shift(x: torch.Tensor, max_shift: int, generator: torch.Generator) -> torch.Tensor:
+    """Translate each (N, 1, H, W) image by up to `max_shift` pixels each way, filling with 0."""
+    if max_shift == 0:
+        return x
+    n, _, h, w = x.shape
+    padded = F.pad(x, (max_shift,) * 4)
+    dy, dx = torch.randint(0, 2 * max_shift + 1, (2, n, 1), generator=generator).to(x.device)
+    rows = (dy + torch.arange(h, device=x.device))[:, :, None]  # (N, H, 1)
+    cols = (dx + torch.arange(w, device=x.device))[:, None, :]  # (N, 1, W)
+    return padded[torch.arange(n, device=x.device)[:, None, None], 0, rows, cols].unsqueeze(1)
+
+
+def train_classifier(
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    max_shift: int,
+    seed: int,
+) -> tuple[Classifier, list[dict[str, float]]]:
+    """Post 000's classifier, trained with cross-entropy, Adam under a one-cycle
+    learning-rate schedule and random shifts of up to `max_shift` pixels: with half of
+    MNIST's training set, that is what reaches 99% test accuracy in a few epochs."""
+    generator = make_deterministic(seed)
+    device = pick_device()
+    x = as_unit_images(images).to(device)
+    y = labels.long().to(device)
+    model = Classifier().to(device, memory_format=torch.channels_last)  # faster convolutions on CPU
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr, fused=True)
+    steps = epochs * -(-len(x) // batch_size)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=steps)
+
+    def batch_loss(xb: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
+        xb = random_shift(xb, max_shift, generator).contiguous(memory_format=torch.channels_last)
+        return F.cross_entropy(model(xb), yb)
+
+    history = fit(model, optimizer, batch_loss, (x, y), epochs, batch_size, generator, "classifier", scheduler)
+    return model, history
+
+
+def reconstruction_target(x: torch.Tensor, recipe: str) -> torch.Tensor:
+    """What the autoencoder learns to output for [0, 1] images `x`.
+
+    The posts feed normalized pixels to BCE, whose targets must lie in [0, 1]; the
+    reference code clamps them, which makes the target a near-binary image. The
+    corrected recipe reconstructs the pixels themselves.
+    """
+    if recipe == "post":
+        return ((x - MNIST_MEAN) / MNIST_STD).clamp(0, 1)
+    return x
+
+
+def train_autoencoder(
+    config: AutoencoderConfig, images: torch.Tensor, epochs: int, batch_size: int, lr: float, seed: int
+) -> tuple[Autoencoder, list[dict[str, float]]]:
+    """Posts 000/001's recipe: BCE, Adam; the code is not quantized while training."""
+    generator = make_deterministic(seed)
+    device = pick_device()
+    x = as_unit_images(images).to(device)
+    target = reconstruction_target(x, config.recipe)
+    model = build_autoencoder(config).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr, fused=True)
+    # BCE on the decoder's logits: the same loss as BCE after its sigmoid, but stable and faster.
+    bce = F.binary_cross_entropy_with_logits
+    if target is x:  # the input is its own target: shuffle it once, not twice
+        data, batch_loss = (x,), lambda xb: bce(model.logits(xb), xb)
+    else:
+        data, batch_loss = (x, target), lambda xb, tb: bce(model.logits(xb), tb)
+    history = fit(
+        model,
+        optimizer,
+        batch_loss,
+        data,
+        epochs,
+        batch_size,
+        generator,
+        f"autoencoder {config.arch} d={config.dims}",
+    )
+    return model, history

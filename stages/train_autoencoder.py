@@ -1,0 +1,27 @@
+"""Stage train_autoencoder: one autoencoder of `--dims` code dimensions."""
+
+import argparse
+
+from qae.data import load_split
+from qae.io import save_torch
+from qae.models import AutoencoderConfig, autoencoder_checkpoint
+from qae.params import load_params
+from qae.train import train_autoencoder
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--dims", type=int, required=True)
+    parser.add_argument("--train", required=True, help="autoencoder split (.pt)")
+    parser.add_argument("--out", required=True, help="checkpoint to write")
+    args = parser.parse_args(argv)
+    params = load_params()
+    p = params["autoencoder"]
+    config = AutoencoderConfig(arch=p["arch"], dims=args.dims, recipe=p["recipe"])
+    images = load_split(args.train)["images"]
+    model, history = train_autoencoder(config, images, p["epochs"], p["batch_size"], p["lr"], params["seed"])
+    save_torch(args.out, autoencoder_checkpoint(model, history=history))
+
+
+if __name__ == "__main__":
+    main()

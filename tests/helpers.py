@@ -1,0 +1,26 @@
+"""Helpers shared by the tests: paths, the shipped MNIST sample, shrunk params."""
+
+import copy
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_MIRROR = ROOT / "tests" / "data" / "mnist-sample"
+
+
+def sample_sha256() -> dict[str, str]:
+    """The sample's SHA256SUMS as a {file name: digest} mapping."""
+    pairs = (line.split() for line in (SAMPLE_MIRROR / "SHA256SUMS").read_text().splitlines())
+    return {name: digest for digest, name in pairs}
+
+
+def shrink(params: dict) -> dict:
+    """The real params, cut to seconds of work on the shipped sample, offline."""
+    p = copy.deepcopy(params)
+    p["dims"], p["bits"] = 6, 4  # a headline dims outside the sweep
+    p["download"].update(mirrors=[], sha256=sample_sha256())
+    p["data"].update(classifier_size=600, autoencoder_size=400)
+    p["classifier"].update(epochs=1)
+    p["autoencoder"].update(epochs=2)
+    p["sweep"].update(dims=[2, 8], bits=[2, "fp32"])
+    p["plot"].update(digits_per_row=5)
+    return p

@@ -1,0 +1,69 @@
+import pytest
+
+from qae.params import ParamsError, parse_bits, validate_params
+
+
+def test_the_shipped_params_are_valid(repo_params):
+    assert validate_params(repo_params) is repo_params
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "named"),
+    [
+        (("dims",), 0, "dims: must be an integer in 1..784"),
+        (("bits",), 33, "bits: must be an integer in 1..32 or 'fp32'"),
+        (("bits",), "fp16", "bits: must be"),
+        (("autoencoder", "epochs"), 0, "autoencoder.epochs: must be an integer >= 1"),
+        (("classifier", "lr"), -0.1, "classifier.lr: must be a number > 0"),
+        (("autoencoder", "lr"), float("nan"), "autoencoder.lr: must be a number > 0"),
+        (("autoencoder", "recipe"), "mine", "autoencoder.recipe: must be one of post, corrected"),
+        (("data", "val_fraction"), 1.0, "data.val_fraction: must be a number strictly between 0 and 1"),
+        (("sweep", "dims"), [4, -8], "sweep.dims: must be a non-empty list"),
+        (("sweep", "bits"), [2, 2], "sweep.bits: must be a non-empty list without repeats"),
+        (("seed",), True, "seed: must be an integer"),
+    ],
+)
+def test_a_bad_value_is_rejected_naming_key_and_range(repo_params, path, value, named):
+    *parents, key = path
+    node = repo_params
+    for p in parents:
+        node = node[p]
+    node[key] = value
+    with pytest.raises(ParamsError) as err:
+        validate_params(repo_params)
+    assert named in str(err.value)
+
+
+def test_splits_that_do_not_fit_in_mnist_are_rejected(repo_params):
+    repo_params["data"].update(classifier_size=40000, autoencoder_size=30000)
+    with pytest.raises(ParamsError, match=r"data.classifier_size \+ data.autoencoder_size: must be <= 60000"):
+        validate_params(repo_params)
+
+
+def test_an_unknown_key_is_rejected_as_a_likely_typo(repo_params):
+    repo_params["autoencoder"]["epoch"] = 5
+    with pytest.raises(ParamsError, match=r"autoencoder\.epoch: unknown key"):
+        validate_params(repo_params)
+
+
+def test_a_missing_key_is_reported(repo_params):
+    del repo_params["eval"]["batch_size"]
+    with pytest.raises(ParamsError, match=r"eval\.batch_size: missing"):
+        validate_params(repo_params)
+
+
+def test_every_problem_is_reported_at_once(repo_params):
+    repo_params["dims"], repo_params["bits"] = -1, 0
+    with pytest.raises(ParamsError) as err:
+        validate_params(repo_params)
+    assert "dims:" in str(err.value) and "bits:" in str(err.value)
+
+
+@pytest.mark.parametrize(("given", "expected"), [(8, 8), ("8", 8), ("fp32", None), (32, 32)])
+def test_parse_bits(given, expected):
+    assert parse_bits(given) == expected
+
+
+def test_parse_bits_rejects_zero():
+    with pytest.raises(ParamsError):
+        parse_bits("0")

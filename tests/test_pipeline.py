@@ -1,0 +1,145 @@
+"""End to end: the real `dvc repro` on a temp copy of the repo, shrunk params, the
+shipped MNIST sample served as the local mirror."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.helpers import ROOT, SAMPLE_MIRROR, shrink
+
+pytestmark = pytest.mark.slow
+COPIED = ["dvc.yaml", "params.yaml", ".dvcignore", "qae", "stages", ".dvc/config", ".dvc/plots"]
+
+
+def environment() -> dict[str, str]:
+    """This interpreter first on PATH (stage commands say `python`), the sample as mirror."""
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    return dict(os.environ, PATH=path, QAE_MNIST_MIRROR=str(SAMPLE_MIRROR), DVC_NO_ANALYTICS="1")
+
+
+def run(cwd, *args: str) -> str:
+    done = subprocess.run(args, cwd=cwd, env=environment(), capture_output=True, text=True)
+    assert done.returncode == 0, f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+def dvc(cwd, *args: str) -> str:
+    return run(cwd, sys.executable, "-m", "dvc", *args)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    """A git + DVC copy of the repo with shrunk params, after one `dvc repro`."""
+    root = tmp_path_factory.mktemp("project")
+    for name in COPIED:
+        src, dst = ROOT / name, root / name
+        if src.is_dir():
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(src, dst)
+    params = shrink(yaml.safe_load((ROOT / "params.yaml").read_text()))
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    run(root, "git", "init", "-q")
+    run(root, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "empty")
+    repro = dvc(root, "repro")
+    return root, params, repro
+
+
+def test_repro_runs_every_stage(project):
+    _, params, log = project
+    n_items = len(params["sweep"]["dims"]) * len(params["sweep"]["bits"])
+    assert log.count("Running stage 'eval_quantized@") == n_items
+    for stage in ("download", "split", "train_classifier", "train_headline", "eval_headline", "aggregate", "plot"):
+        assert f"Running stage '{stage}'" in log
+
+
+def test_headline_metrics_hold_the_numbers_exp_show_needs(project):
+    root, params, _ = project
+    headline = json.loads((root / "metrics/headline.json").read_text())
+    assert set(headline) == {"accuracy", "mse", "bce", "total_bits", "compression_ratio"}
+    assert headline["total_bits"] == params["dims"] * params["bits"]
+    assert 0 <= headline["accuracy"] <= 1
+
+
+def test_summary_is_nested_by_dims_and_bits(project):
+    root, params, _ = project
+    summary = json.loads((root / "metrics/summary.json").read_text())
+    for d in params["sweep"]["dims"]:
+        for b in params["sweep"]["bits"]:
+            assert set(summary[f"dims_{d}"][f"bits_{b}"]) == {"accuracy", "mse"}
+    assert summary["lossless"]["gzip"]["ratio"] > 1
+
+
+def test_results_table_has_one_row_per_item(project):
+    root, params, _ = project
+    rows = json.loads((root / "metrics/results.json").read_text())
+    assert len(rows) == len(params["sweep"]["dims"]) * len(params["sweep"]["bits"])
+    csv_lines = (root / "metrics/results.csv").read_text().splitlines()
+    assert len(csv_lines) == len(rows) + 1
+
+
+def test_plots_are_written(project):
+    root, _, _ = project
+    names = {p.name for p in (root / "plots").iterdir()}
+    expected = {f"{y}_vs_{x}.png" for y in ("accuracy", "mse") for x in ("bits", "total_bits")}
+    assert expected | {"reconstructions.png", "digits.png"} <= names
+    assert all((root / "plots" / n).stat().st_size > 5000 for n in names)
+
+
+def test_dvc_plots_show_renders_the_curves(project):
+    root, _, _ = project
+    dvc(root, "plots", "show", "-o", "rendered")
+    html = (root / "rendered" / "index.html").read_text()
+    assert "accuracy_vs_total_bits" in html and '"dims"' in html
+
+
+def test_a_second_repro_does_nothing(project):
+    root, _, _ = project
+    log = dvc(root, "repro")
+    assert "Running stage" not in log
+
+
+def test_a_bad_param_is_rejected_before_training(project):
+    root, _, _ = project
+    env = environment()
+    done = subprocess.run(
+        [sys.executable, "-m", "dvc", "repro", "-s", "train_headline"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0  # untouched params: nothing to do
+    params = yaml.safe_load((root / "params.yaml").read_text())
+    params["autoencoder"]["epochs"] = 0
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "dvc", "repro", "train_headline"], cwd=root, env=env, capture_output=True, text=True
+        )
+    finally:
+        params["autoencoder"]["epochs"] = 2
+        (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    assert done.returncode != 0
+    output = done.stdout + done.stderr
+    assert "autoencoder.epochs: must be an integer >= 1, got 0" in output
+    assert "epoch/s" not in output  # no training started
+
+
+def test_exp_run_sets_a_headline_outside_the_sweep(project):
+    """Last: it leaves the experiment's params in the workspace."""
+    root, _, _ = project
+    run(root, "git", "add", "-A")
+    run(root, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "baseline")
+    log = dvc(root, "exp", "run", "-S", "dims=3", "-S", "bits=2")
+    assert "Running stage 'train_headline'" in log and "Running stage 'train_autoencoder@" not in log
+    assert json.loads((root / "metrics/headline.json").read_text())["total_bits"] == 6
+    shown = dvc(root, "exp", "show", "--csv")
+    assert "total_bits" in shown.splitlines()[0]

@@ -1,0 +1,37 @@
+import pytest
+
+from qae.io import write_json
+from qae.results import load_records, summary, to_csv
+
+
+@pytest.fixture
+def eval_dir(tmp_path):
+    for d in (4, 8, 16):
+        for b in (2, "fp32"):
+            total = d * (32 if b == "fp32" else b)
+            record = {"accuracy": 0.5, "mse": 0.1, "bce": 0.3, "total_bits": total, "compression_ratio": 6272 / total}
+            write_json(tmp_path / f"{d}-{b}.json", record)
+    return tmp_path
+
+
+def test_only_the_items_the_params_list_are_read(eval_dir):
+    records = load_records(eval_dir, [4, 8], [2, "fp32"])  # 16-* files are stale
+    assert [(r["dims"], r["bits"]) for r in records] == [(4, 2), (4, "fp32"), (8, 2), (8, "fp32")]
+    assert [r["code_bits"] for r in records] == [2, 32, 2, 32]
+
+
+def test_a_missing_item_names_the_stage_to_run(eval_dir):
+    with pytest.raises(FileNotFoundError, match=r"dvc repro eval_quantized@32-2"):
+        load_records(eval_dir, [32], [2])
+
+
+def test_summary_nests_by_dims_then_bits(eval_dir):
+    nested = summary(load_records(eval_dir, [4], [2, "fp32"]), {"ratio": 4.7, "bits_per_image": 1300.0})
+    assert nested["dims_4"]["bits_fp32"] == {"accuracy": 0.5, "mse": 0.1}
+    assert nested["lossless"]["gzip"]["ratio"] == 4.7
+
+
+def test_csv_has_a_header_and_a_row_per_item(eval_dir):
+    lines = to_csv(load_records(eval_dir, [4, 8], [2])).splitlines()
+    assert lines[0].startswith("dims,bits,code_bits,total_bits")
+    assert len(lines) == 3

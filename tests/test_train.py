@@ -1,0 +1,58 @@
+import pytest
+import torch
+
+from qae.models import AutoencoderConfig
+from qae.train import DivergedError, random_shift, train_autoencoder, train_classifier
+
+
+@pytest.fixture
+def digits() -> tuple[torch.Tensor, torch.Tensor]:
+    """Two easy synthetic classes: a horizontal and a vertical bar."""
+    g = torch.Generator().manual_seed(0)
+    labels = torch.randint(0, 2, (256,), generator=g)
+    images = torch.zeros(256, 28, 28, dtype=torch.uint8)
+    pos = torch.randint(6, 22, (256,), generator=g)
+    for i, (y, p) in enumerate(zip(labels.tolist(), pos.tolist(), strict=True)):
+        if y:
+            images[i, :, p - 1 : p + 2] = 255
+        else:
+            images[i, p - 1 : p + 2, :] = 255
+    return images, labels
+
+
+def test_same_seed_gives_the_same_autoencoder(digits):
+    cfg = AutoencoderConfig("linear", 4, "corrected")
+    a, ha = train_autoencoder(cfg, digits[0], 2, 32, 1e-3, seed=3)
+    b, hb = train_autoencoder(cfg, digits[0], 2, 32, 1e-3, seed=3)
+    assert ha == hb
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True))
+
+
+def test_autoencoder_training_lowers_the_loss(digits):
+    _, history = train_autoencoder(AutoencoderConfig("linear", 4, "corrected"), digits[0], 5, 32, 1e-2, seed=0)
+    assert history[-1]["loss"] < history[0]["loss"]
+
+
+def test_a_nan_loss_stops_training_with_a_clear_error(digits):
+    images = digits[0].float() / 255
+    images[0, 0, 0] = float("nan")
+    with pytest.raises(DivergedError, match="became nan in epoch 1"):
+        train_autoencoder(AutoencoderConfig("linear", 4, "corrected"), images, 2, 32, 1e-3, seed=0)
+
+
+def test_classifier_learns_an_easy_task(digits):
+    images, labels = digits
+    model, _ = train_classifier(images, labels, 3, 32, 3e-3, max_shift=2, seed=0)
+    with torch.inference_mode():
+        accuracy = (model(images.float().div(255).unsqueeze(1)).argmax(1) == labels).float().mean()
+    assert accuracy > 0.95
+
+
+def test_random_shift_moves_content_without_changing_it():
+    x = torch.zeros(50, 1, 28, 28)
+    x[:, :, 10:13, 10:13] = 1
+    shifted = random_shift(x, 2, torch.Generator().manual_seed(0))
+    assert shifted.shape == x.shape
+    assert torch.equal(shifted.sum(dim=(1, 2, 3)), x.sum(dim=(1, 2, 3)))  # the blob stays whole
+    assert not torch.equal(shifted, x)
+    assert torch.equal(random_shift(x, 0, torch.Generator()), x)
