@@ -20,17 +20,13 @@ def _device(model: torch.nn.Module) -> torch.device:
     return next(model.parameters()).device
 
 
-def _classify(classifier: Classifier, x: torch.Tensor) -> torch.Tensor:
-    return classifier(x.contiguous(memory_format=torch.channels_last)).argmax(1)
-
-
 @torch.inference_mode()
 def classifier_accuracy(classifier: Classifier, images: torch.Tensor, labels: torch.Tensor, batch_size: int) -> float:
     """Share of `images` (uint8) that `classifier` labels correctly."""
     device = _device(classifier)
     correct = torch.zeros((), dtype=torch.long, device=device)
     for s in batch_slices(len(images), batch_size):
-        correct += (_classify(classifier, as_unit_images(images[s]).to(device)) == labels[s].to(device)).sum()
+        correct += (classifier(as_unit_images(images[s]).to(device)).argmax(1) == labels[s].to(device)).sum()
     return correct.item() / len(images)
 
 
@@ -58,7 +54,7 @@ def evaluate_quantized(
         x = as_unit_images(images[s]).to(device)
         logits = model.logits(x, bits)
         x_hat = torch.sigmoid(logits)
-        correct += (_classify(classifier, x_hat) == labels[s].to(device)).sum()
+        correct += (classifier(x_hat).argmax(1) == labels[s].to(device)).sum()
         squared += F.mse_loss(x_hat, x, reduction="sum").double()
         cross += F.binary_cross_entropy_with_logits(logits, x, reduction="sum").double()
     pixels = images[0].numel() * len(images)

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from qae.models import AutoencoderConfig
-from qae.train import DivergedError, random_shift, train_autoencoder, train_classifier
+from qae.train import DivergedError, bce_with_logits, random_shift, train_autoencoder, train_classifier
 
 
 @pytest.fixture
@@ -56,3 +56,15 @@ def test_random_shift_moves_content_without_changing_it():
     assert torch.equal(shifted.sum(dim=(1, 2, 3)), x.sum(dim=(1, 2, 3)))  # the blob stays whole
     assert not torch.equal(shifted, x)
     assert torch.equal(random_shift(x, 0, torch.Generator()), x)
+
+
+def test_bce_with_logits_matches_pytorch_in_value_and_gradient():
+    g = torch.Generator().manual_seed(0)
+    z = (torch.randn(64, 784, generator=g) * 20).requires_grad_()
+    t = torch.rand(64, 784, generator=g)
+    ours = bce_with_logits(z, t)
+    (grad_ours,) = torch.autograd.grad(ours, z)
+    ref = torch.nn.functional.binary_cross_entropy_with_logits(z, t)
+    (grad_ref,) = torch.autograd.grad(ref, z)
+    assert torch.allclose(ours, ref, rtol=1e-5)
+    assert torch.allclose(grad_ours, grad_ref, atol=1e-9)
