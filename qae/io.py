@@ -8,6 +8,7 @@ destination's folder and moves it into place with `os.replace`.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import tempfile
@@ -56,6 +57,9 @@ def read_json(path: str | os.PathLike) -> Any:
 
 
 def save_torch(path: str | os.PathLike, obj: Any) -> None:
-    """`torch.save` `obj` to `path` atomically."""
-    with atomic_path(path) as tmp:
-        torch.save(obj, tmp)
+    """`torch.save` `obj` to `path` atomically, byte-for-byte reproducibly."""
+    # torch.save names the archive inside the file after the file it writes to; a
+    # buffer gives a fixed name, so equal tensors give equal bytes (and DVC hashes).
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    write_bytes(path, buffer.getvalue())

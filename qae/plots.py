@@ -66,6 +66,7 @@ def sweep_figure(
         ax.set_xticks(range(len(bits_order)), [_bits_label(b) for b in bits_order])
     else:
         ax.set_xscale("log", base=2)
+        ax.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())  # 512, not 2^9
     ax.set_xlabel(LABELS[x])
     ax.set_ylabel(LABELS[y])
     ax.grid(alpha=0.3)

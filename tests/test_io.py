@@ -1,6 +1,7 @@
 import pytest
+import torch
 
-from qae.io import atomic_path, read_json, write_json
+from qae.io import atomic_path, read_json, save_torch, write_json
 
 
 def test_write_json_round_trips(tmp_path):
@@ -16,3 +17,10 @@ def test_an_interrupted_write_leaves_the_old_file_and_no_temp(tmp_path):
         raise KeyboardInterrupt
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_save_torch_writes_equal_bytes_for_equal_tensors(tmp_path):
+    obj = {"w": torch.arange(10.0)}
+    save_torch(tmp_path / "a.pt", obj)
+    save_torch(tmp_path / "b.pt", obj)
+    assert (tmp_path / "a.pt").read_bytes() == (tmp_path / "b.pt").read_bytes()
