@@ -100,6 +100,15 @@ def test_dvc_plots_show_renders_the_curves(project):
     assert "accuracy_vs_total_bits" in html and '"dims"' in html
 
 
+def test_the_readme_api_example_runs(project, monkeypatch):
+    root, params, _ = project
+    readme = (ROOT / "README.md").read_text()
+    example = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    dims = params["sweep"]["dims"][-1]
+    monkeypatch.chdir(root)
+    exec(example.replace("autoencoders/64.pt", f"autoencoders/{dims}.pt"), {})
+
+
 def test_a_second_repro_does_nothing(project):
     root, _, _ = project
     log = dvc(root, "repro")
