@@ -26,7 +26,7 @@ from qae.data import IDX_FILES, read_idx
 from qae.evaluate import evaluate_quantized
 from qae.models import AutoencoderConfig
 from qae.params import load_params
-from qae.train import train_autoencoder, train_classifier
+from qae.train import TrainConfig, train_autoencoder, train_classifier
 
 LEVELS = [2, 4, 8, 16, 32, None]
 
@@ -51,9 +51,10 @@ def run_qae(mnist: Path, epochs: int) -> dict:
         images[:30000], labels[:30000], epochs, c["batch_size"], c["lr"], c["max_shift"], seed
     )
     clf = (time.perf_counter() - t0) / epochs
-    config = AutoencoderConfig(a["arch"], 64, a["recipe"])
+    config = AutoencoderConfig(a["arch"], 64, a["recipe"], a["dropout"])
+    train = TrainConfig(epochs, a["batch_size"], a["lr"], a["loss"], a["optimizer"], a["weight_decay"])
     t0 = time.perf_counter()
-    model, _ = train_autoencoder(config, images[30000:60000], epochs, a["batch_size"], a["lr"], seed)
+    model, _ = train_autoencoder(config, images[30000:60000], train, seed)
     ae = (time.perf_counter() - t0) / epochs
     test, batch = (data["test_images"], data["test_labels"]), params["eval"]["batch_size"]
     t0 = time.perf_counter()

@@ -58,9 +58,10 @@ class Classifier(nn.Module):
 class AutoencoderConfig:
     """What it takes to rebuild an autoencoder."""
 
-    arch: str  # "linear" (posts 000/001)
+    arch: str  # "linear" (posts 000/001) or "conv" (post 003)
     dims: int  # code length
     recipe: str  # "post": as posts 000/001 wrote it; "corrected": see README
+    dropout: float = 0.0  # conv only: dropout after its hidden linear layers (post 003)
 
 
 class Autoencoder(nn.Module):
@@ -126,7 +127,42 @@ class LinearAutoencoder(Autoencoder):
         )
 
 
-ARCHITECTURES: dict[str, type[Autoencoder]] = {"linear": LinearAutoencoder}
+class ConvAutoencoder(Autoencoder):
+    """Post 003: three strided convolutions (no pooling) and two linear layers, a
+    mirror-image decoder, dropout after the hidden linear layers."""
+
+    def __init__(self, config: AutoencoderConfig) -> None:
+        super().__init__(config)
+        p = config.dropout
+        self.encoder = nn.Sequential(
+            nn.Conv2d(1, 8, 3, stride=2, padding=1),  # (N, 1, 28, 28) -> (N, 8, 14, 14)
+            nn.ReLU(),
+            nn.Conv2d(8, 16, 3, stride=2, padding=1),  # -> (N, 16, 7, 7)
+            nn.ReLU(),
+            nn.Conv2d(16, 32, 3, stride=2),  # -> (N, 32, 3, 3)
+            nn.ReLU(),
+            nn.Flatten(),  # -> (N, 288)
+            nn.Linear(288, 128),
+            nn.ReLU(),
+            nn.Dropout(p),
+            nn.Linear(128, config.dims),
+        )
+        self.decoder = nn.Sequential(
+            nn.Linear(config.dims, 128),
+            nn.ReLU(),
+            nn.Dropout(p),
+            nn.Linear(128, 288),
+            nn.ReLU(),
+            nn.Unflatten(1, (32, 3, 3)),
+            nn.ConvTranspose2d(32, 16, 3, stride=2),  # -> (N, 16, 7, 7)
+            nn.ReLU(),
+            nn.ConvTranspose2d(16, 8, 3, stride=2, padding=1, output_padding=1),  # -> (N, 8, 14, 14)
+            nn.ReLU(),
+            nn.ConvTranspose2d(8, 1, 3, stride=2, padding=1, output_padding=1),  # -> (N, 1, 28, 28) logits
+        )
+
+
+ARCHITECTURES: dict[str, type[Autoencoder]] = {"linear": LinearAutoencoder, "conv": ConvAutoencoder}
 
 
 def build_autoencoder(config: AutoencoderConfig) -> Autoencoder:

@@ -16,7 +16,9 @@ import yaml
 
 UNQUANTIZED = "fp32"  # the bits value that means "keep the float32 code"
 MNIST_TRAIN_SIZE = 60_000
-ARCHITECTURES = ("linear",)
+ARCHITECTURES = ("linear", "conv")
+LOSSES = ("bce", "mse")
+OPTIMIZERS = ("adam", "adamax")
 RECIPES = ("post", "corrected")
 
 
@@ -39,6 +41,14 @@ def _int(lo: int, hi: int | None = None) -> tuple[Callable[[Any], bool], str]:
 
 def _positive() -> tuple[Callable[[Any], bool], str]:
     return (lambda v: _is_number(v) and v > 0), "a number > 0"
+
+
+def _non_negative() -> tuple[Callable[[Any], bool], str]:
+    return (lambda v: _is_number(v) and v >= 0), "a number >= 0"
+
+
+def _dropout() -> tuple[Callable[[Any], bool], str]:
+    return (lambda v: _is_number(v) and 0 <= v < 1), "a number in [0, 1)"
 
 
 def _fraction() -> tuple[Callable[[Any], bool], str]:
@@ -101,6 +111,10 @@ SCHEMA: dict[str, tuple[Callable[[Any], bool], str]] = {
     "autoencoder.epochs": _int(1),
     "autoencoder.batch_size": _int(1),
     "autoencoder.lr": _positive(),
+    "autoencoder.loss": _choice(LOSSES),
+    "autoencoder.optimizer": _choice(OPTIMIZERS),
+    "autoencoder.weight_decay": _non_negative(),
+    "autoencoder.dropout": _dropout(),
     "eval.batch_size": _int(1),
     "sweep.dims": _list_of(_DIMS),
     "sweep.bits": _list_of(_BITS),

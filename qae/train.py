@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -46,6 +47,7 @@ def fit(
     generator: torch.Generator,
     desc: str,
     scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
+    progress: bool = True,
 ) -> list[dict[str, float]]:
     """Run `epochs` passes over the rows of `data` in shuffled batches; `batch_loss(*batch)`
     returns the batch's mean loss; `scheduler` steps after every batch. Returns the
@@ -53,7 +55,7 @@ def fit(
     history = []
     n = len(data[0])
     model.train()
-    bar = tqdm(range(1, epochs + 1), desc=desc, unit="epoch", mininterval=1.0)
+    bar = tqdm(range(1, epochs + 1), desc=desc, unit="epoch", mininterval=1.0, disable=not progress)
     for epoch in bar:
         # One gather per epoch, then contiguous slices: cheaper than indexing every batch.
         order = torch.randperm(n, generator=generator).to(data[0].device)
@@ -158,21 +160,60 @@ def reconstruction_target(x: torch.Tensor, recipe: str) -> torch.Tensor:
     return x
 
 
+@dataclass(frozen=True)
+class TrainConfig:
+    """How an autoencoder is trained; every field comes from params.yaml."""
+
+    epochs: int
+    batch_size: int
+    lr: float
+    loss: str  # "bce" (posts 000/001) or "mse" (post 003), on [0, 1] pixels
+    optimizer: str  # "adam" (posts 000/001) or "adamax" (post 003)
+    weight_decay: float  # L2 penalty added to the gradients (post 003)
+
+
+# A corruption maps a [0, 1] batch to a corrupted copy, drawing from a generator.
+Corruption = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
+
+
+def make_optimizer(name: str, params, lr: float, weight_decay: float) -> torch.optim.Optimizer:
+    """Adam (fused: one kernel per step) or Adamax (post 003: stable across learning rates)."""
+    if name == "adam":
+        return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay, fused=True)
+    return torch.optim.Adamax(params, lr=lr, weight_decay=weight_decay)
+
+
+def reconstruction_loss(name: str, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Mean BCE (on logits, stable) or MSE (on the sigmoid) against [0, 1] targets."""
+    if name == "bce":
+        return bce_with_logits(logits, target)
+    return F.mse_loss(torch.sigmoid(logits), target)
+
+
 def train_autoencoder(
-    config: AutoencoderConfig, images: torch.Tensor, epochs: int, batch_size: int, lr: float, seed: int
+    config: AutoencoderConfig,
+    images: torch.Tensor,
+    train: TrainConfig,
+    seed: int,
+    corrupt: Corruption | None = None,
+    progress: bool = True,
 ) -> tuple[Autoencoder, list[dict[str, float]]]:
-    """Posts 000/001's recipe: BCE, Adam; the code is not quantized while training."""
+    """Train on `images` (uint8 or [0, 1]); the code is not quantized while training.
+
+    With `corrupt`, the model sees corrupted inputs and learns to output the clean
+    images: a denoising autoencoder (post 003).
+    """
     generator = make_deterministic(seed)
     device = pick_device()
     model = build_autoencoder(config).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr, fused=True)
+    optimizer = make_optimizer(train.optimizer, model.parameters(), train.lr, train.weight_decay)
 
     def batch_loss(xb: torch.Tensor) -> torch.Tensor:
         xb = as_unit_images(xb)  # batches stay uint8 until here: a quarter of the memory traffic
-        # BCE on the decoder's logits: the same loss as BCE after its sigmoid, but stable.
-        return bce_with_logits(model.logits(xb), reconstruction_target(xb, config.recipe))
+        inputs = xb if corrupt is None else corrupt(xb, generator)
+        return reconstruction_loss(train.loss, model.logits(inputs), reconstruction_target(xb, config.recipe))
 
     data = (_with_channel(images).to(device),)
     desc = f"autoencoder {config.arch} d={config.dims}"
-    history = fit(model, optimizer, batch_loss, data, epochs, batch_size, generator, desc)
+    history = fit(model, optimizer, batch_loss, data, train.epochs, train.batch_size, generator, desc, progress=progress)
     return model, history

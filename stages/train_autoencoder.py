@@ -6,7 +6,7 @@ from qae.data import load_split
 from qae.io import save_torch
 from qae.models import AutoencoderConfig, autoencoder_checkpoint
 from qae.params import load_params
-from qae.train import train_autoencoder
+from qae.train import TrainConfig, train_autoencoder
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -17,9 +17,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     params = load_params()
     p = params["autoencoder"]
-    config = AutoencoderConfig(arch=p["arch"], dims=args.dims, recipe=p["recipe"])
+    config = AutoencoderConfig(p["arch"], args.dims, p["recipe"], p["dropout"])
+    train = TrainConfig(p["epochs"], p["batch_size"], p["lr"], p["loss"], p["optimizer"], p["weight_decay"])
     images = load_split(args.train)["images"]
-    model, history = train_autoencoder(config, images, p["epochs"], p["batch_size"], p["lr"], params["seed"])
+    model, history = train_autoencoder(config, images, train, params["seed"])
     save_torch(args.out, autoencoder_checkpoint(model, history=history))
 
 

@@ -2,7 +2,11 @@ import pytest
 import torch
 
 from qae.models import AutoencoderConfig
-from qae.train import DivergedError, bce_with_logits, random_shift, train_autoencoder, train_classifier
+from qae.train import DivergedError, TrainConfig, bce_with_logits, random_shift, train_autoencoder, train_classifier
+
+
+def recipe(epochs: int, lr: float = 1e-3, loss: str = "bce", optimizer: str = "adam") -> TrainConfig:
+    return TrainConfig(epochs, 32, lr, loss, optimizer, weight_decay=0.0)
 
 
 @pytest.fixture
@@ -22,22 +26,41 @@ def digits() -> tuple[torch.Tensor, torch.Tensor]:
 
 def test_same_seed_gives_the_same_autoencoder(digits):
     cfg = AutoencoderConfig("linear", 4, "corrected")
-    a, ha = train_autoencoder(cfg, digits[0], 2, 32, 1e-3, seed=3)
-    b, hb = train_autoencoder(cfg, digits[0], 2, 32, 1e-3, seed=3)
+    a, ha = train_autoencoder(cfg, digits[0], recipe(2), seed=3)
+    b, hb = train_autoencoder(cfg, digits[0], recipe(2), seed=3)
     assert ha == hb
     assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True))
 
 
 def test_autoencoder_training_lowers_the_loss(digits):
-    _, history = train_autoencoder(AutoencoderConfig("linear", 4, "corrected"), digits[0], 5, 32, 1e-2, seed=0)
+    _, history = train_autoencoder(AutoencoderConfig("linear", 4, "corrected"), digits[0], recipe(5, 1e-2), seed=0)
     assert history[-1]["loss"] < history[0]["loss"]
+
+
+def test_conv_autoencoder_trains_with_mse_and_adamax(digits):
+    config = AutoencoderConfig("conv", 4, "corrected", dropout=0.1)
+    _, history = train_autoencoder(config, digits[0], recipe(4, 1e-2, "mse", "adamax"), seed=0)
+    assert history[-1]["loss"] < history[0]["loss"]
+
+
+def test_a_denoising_autoencoder_sees_corrupted_inputs_and_clean_targets(digits):
+    seen = []
+
+    def blank(x, generator):
+        seen.append(x)
+        return torch.zeros_like(x)
+
+    config = AutoencoderConfig("linear", 4, "corrected")
+    _, history = train_autoencoder(config, digits[0], recipe(1), seed=0, corrupt=blank)
+    assert seen and all(float(x.max()) == 1.0 for x in seen)  # called on the clean [0, 1] batch
+    assert history[0]["loss"] > 0.05  # all-zero inputs cannot reproduce the bars
 
 
 def test_a_nan_loss_stops_training_with_a_clear_error(digits):
     images = digits[0].float() / 255
     images[0, 0, 0] = float("nan")
     with pytest.raises(DivergedError, match="became nan in epoch 1"):
-        train_autoencoder(AutoencoderConfig("linear", 4, "corrected"), images, 2, 32, 1e-3, seed=0)
+        train_autoencoder(AutoencoderConfig("linear", 4, "corrected"), images, recipe(2), seed=0)
 
 
 def test_classifier_learns_an_easy_task(digits):
