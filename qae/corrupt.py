@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import torch
 
-CORRUPTIONS = ("noise", "occlusion", "both")
-
 
 def gaussian_noise(x: torch.Tensor, std: float, generator: torch.Generator) -> torch.Tensor:
     """`x` plus N(0, std^2) noise per pixel; not clipped, so the noise is exactly that."""
@@ -43,3 +41,15 @@ def training_corruption(kind: str, std: float, size: int):
         return x
 
     return corrupt
+
+
+def robustness_levels(noise_std: list[float], patch: list[int]) -> list[tuple[str, float]]:
+    """(kind, level) pairs of the robustness sweep: each noise std, then each patch side."""
+    return [("noise", s) for s in noise_std] + [("occlusion", p) for p in patch]
+
+
+def corruption(kind: str, level: float):
+    """The test-time corruption of one robustness level."""
+    if kind == "noise":
+        return lambda x, g: gaussian_noise(x, level, g)
+    return lambda x, g: occlude(x, int(level), g)

@@ -6,6 +6,7 @@ Everything here runs without gradients, batch by batch from uint8 tensors in mem
 from __future__ import annotations
 
 import gzip
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -73,3 +74,28 @@ def gzip_baseline(images: torch.Tensor) -> dict[str, float]:
     raw = images.contiguous().numpy().tobytes()
     packed = len(gzip.compress(raw, compresslevel=9, mtime=0))
     return {"ratio": len(raw) / packed, "bits_per_image": 8 * packed / len(images)}
+
+
+@torch.inference_mode()
+def evaluate_corrupted(
+    model: Autoencoder,
+    classifier: Classifier,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    corrupt: Callable[[torch.Tensor, torch.Generator], torch.Tensor],
+    batch_size: int,
+    seed: int,
+) -> dict[str, float]:
+    """Reconstruct corrupted `images` (uint8); MSE against the clean images, and the
+    classifier's accuracy on the reconstructions. The same seed gives every model the
+    same noise and patches."""
+    device = _device(model)
+    generator = torch.Generator().manual_seed(seed)
+    correct = torch.zeros((), dtype=torch.long, device=device)
+    squared = torch.zeros((), dtype=torch.float64, device=device)
+    for s in batch_slices(len(images), batch_size):
+        x = as_unit_images(images[s]).to(device)
+        x_hat = model(corrupt(x, generator))
+        correct += (classifier(x_hat).argmax(1) == labels[s].to(device)).sum()
+        squared += F.mse_loss(x_hat, x, reduction="sum").double()
+    return {"mse": squared.item() / (images[0].numel() * len(images)), "accuracy": correct.item() / len(images)}

@@ -19,6 +19,7 @@ MNIST_TRAIN_SIZE = 60_000
 ARCHITECTURES = ("linear", "conv")
 LOSSES = ("bce", "mse")
 OPTIMIZERS = ("adam", "adamax")
+CORRUPTIONS = ("noise", "occlusion", "both")
 RECIPES = ("post", "corrected")
 
 
@@ -49,6 +50,21 @@ def _non_negative() -> tuple[Callable[[Any], bool], str]:
 
 def _dropout() -> tuple[Callable[[Any], bool], str]:
     return (lambda v: _is_number(v) and 0 <= v < 1), "a number in [0, 1)"
+
+
+def _range(log: bool, hi: float | None = None) -> tuple[Callable[[Any], bool], str]:
+    def ok(v: Any) -> bool:
+        return (
+            isinstance(v, list)
+            and len(v) == 2
+            and all(_is_number(x) for x in v)
+            and (v[0] > 0 if log else v[0] >= 0)
+            and v[0] < v[1]
+            and (hi is None or v[1] <= hi)
+        )
+
+    low = "0 < low" if log else "0 <= low"
+    return ok, f"[low, high] with {low} < high" + ("" if hi is None else f" <= {hi}")
 
 
 def _fraction() -> tuple[Callable[[Any], bool], str]:
@@ -119,6 +135,25 @@ SCHEMA: dict[str, tuple[Callable[[Any], bool], str]] = {
     "sweep.dims": _list_of(_DIMS),
     "sweep.bits": _list_of(_BITS),
     "plot.digits_per_row": _int(1, 100),
+    "conv.batch_size": _int(1),
+    "conv.epochs_scale": _positive(),
+    "search.trials": _int(1),
+    "search.workers": _int(1, 64),
+    "search.dims": _DIMS,
+    "search.lr": _range(log=True),
+    "search.weight_decay": _range(log=True),
+    "search.dropout": _range(log=False, hi=1.0),
+    "search.epochs": _list_of(_int(1)),
+    "search.epoch_probs": (
+        lambda v: isinstance(v, list) and all(_is_number(p) and p >= 0 for p in v) and abs(sum(v) - 1) < 1e-6,
+        "a list of probabilities >= 0 summing to 1",
+    ),
+    "tradeoff.dims": _list_of(_DIMS),
+    "robustness.noise_std": _list_of(_non_negative()),
+    "robustness.patch": _list_of(_int(0, 28)),
+    "denoising.corruption": _choice(CORRUPTIONS),
+    "denoising.noise_std": _non_negative(),
+    "denoising.patch": _int(0, 28),
 }
 
 
@@ -161,6 +196,9 @@ def validate_params(params: dict[str, Any]) -> dict[str, Any]:
                 "data.val_fraction: must leave at least one image on each side of the "
                 f"train/validation split of data.autoencoder_size={data['autoencoder_size']}"
             )
+        search = params["search"]
+        if len(search["epochs"]) != len(search["epoch_probs"]):
+            problems.append("search.epoch_probs: must have one probability per entry of search.epochs")
     if problems:
         raise ParamsError("invalid params.yaml:\n  " + "\n  ".join(problems))
     return params

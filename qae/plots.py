@@ -131,3 +131,86 @@ def write_plots(
             _save(fig, out / f"{y}_vs_{x}.png")
     _save(reconstruction_grid(model, test["images"][:digits_per_row], bits_order), out / "reconstructions.png")
     _save(digits_figure(model, test["images"], test["labels"], headline_bits), out / "digits.png")
+
+
+def search_figure(trials: list[dict[str, Any]]) -> plt.Figure:
+    """Post 003's figure 1 and its companions: validation loss against the L2 penalty,
+    the learning rate and the dropout, one point per successful trial."""
+    ok = [t for t in trials if t["status"] == "ok"]
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4), sharey=True)
+    epochs = [t["epochs"] for t in ok]
+    for ax, (key, label, log) in zip(
+        axes,
+        [("weight_decay", "L2 penalty", True), ("lr", "learning rate", True), ("dropout", "dropout", False)],
+        strict=True,
+    ):
+        points = ax.scatter([t[key] for t in ok], [t["val_loss"] for t in ok], c=epochs, cmap="viridis", s=22)
+        if log:
+            ax.set_xscale("log")
+        ax.set_xlabel(label)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("validation MSE per pixel")
+    fig.colorbar(points, ax=axes, label="sampled epochs", fraction=0.02)
+    failed = len(trials) - len(ok)
+    fig.suptitle(f"Random search: {len(trials)} trials" + (f" ({failed} failed, not shown)" if failed else ""))
+    return fig
+
+
+def tradeoff_figure(records: list[dict[str, Any]]) -> plt.Figure:
+    """Post 003's figure 2: clean test MSE against the code size, plain and denoising."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for training, style in (("plain", "o-"), ("denoising", "s--")):
+        rows = sorted(
+            (r for r in records if r["training"] == training and r["corruption"] == "noise" and r["level"] == 0),
+            key=lambda r: r["dims"],
+        )
+        ax.plot([r["dims"] for r in rows], [r["mse"] for r in rows], style, label=training)
+    ax.set_xscale("log", base=2)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+    ax.set_yscale("log")
+    ax.set_xlabel("code dimensions")
+    ax.set_ylabel("test MSE per pixel")
+    ax.set_title("Conv autoencoder: compression vs reconstruction")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return fig
+
+
+def robustness_figure(records: list[dict[str, Any]], kind: str) -> plt.Figure:
+    """Post 003's figures 3 and 4, plain beside denoising: MSE against the clean image
+    and classifier accuracy, against the strength of `kind` ("noise" or "occlusion")."""
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7), sharex=True, sharey="row")
+    dims = sorted({r["dims"] for r in records})
+    colors = plt.cm.viridis([i / max(len(dims) - 1, 1) for i in range(len(dims))])
+    for col, training in enumerate(("plain", "denoising")):
+        for d, color in zip(dims, colors, strict=True):
+            rows = sorted(
+                (r for r in records if r["dims"] == d and r["training"] == training and r["corruption"] == kind),
+                key=lambda r: r["level"],
+            )
+            for row, metric in enumerate(("mse", "accuracy")):
+                axes[row][col].plot([r["level"] for r in rows], [r[metric] for r in rows], "o-", color=color, ms=3)
+        axes[0][col].set_title(f"{training} autoencoders")
+        axes[1][col].set_xlabel("noise std ([0, 1] pixels)" if kind == "noise" else "occluded square side (pixels)")
+        for row in range(2):
+            axes[row][col].grid(alpha=0.3)
+    axes[0][0].set_ylabel("MSE to the clean image")
+    axes[1][0].set_ylabel("classifier accuracy")
+    axes[1][0].yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    handles = [
+        matplotlib.lines.Line2D([], [], color=c, marker="o", label=f"{d} dims")
+        for d, c in zip(dims, colors, strict=True)
+    ]
+    fig.legend(handles=handles, loc="center right")
+    fig.suptitle(f"Robustness to {'gaussian noise' if kind == 'noise' else 'occlusion'}")
+    fig.subplots_adjust(right=0.86)
+    return fig
+
+
+def write_conv_plots(trials: list[dict[str, Any]], records: list[dict[str, Any]], out_dir: str | os.PathLike) -> None:
+    """Every PNG of post 003's study into `out_dir`."""
+    out = Path(out_dir)
+    _save(search_figure(trials), out / "search.png")
+    _save(tradeoff_figure(records), out / "mse_vs_dims.png")
+    for kind in ("noise", "occlusion"):
+        _save(robustness_figure(records, kind), out / f"robustness_{kind}.png")

@@ -47,13 +47,13 @@ def summary(records: list[dict[str, Any]], lossless: dict[str, float]) -> dict[s
     return nested
 
 
-def to_csv(records: list[dict[str, Any]]) -> str:
-    """The records as CSV text, one row per (dims, bits)."""
+def to_csv(records: list[dict[str, Any]], columns: list[str] = COLUMNS) -> str:
+    """The records as CSV text, one row each, floats to 6 significant digits."""
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     for r in records:
-        writer.writerow({k: (f"{r[k]:.6g}" if isinstance(r[k], float) else r[k]) for k in COLUMNS})
+        writer.writerow({k: (f"{r[k]:.6g}" if isinstance(r[k], float) else r[k]) for k in columns})
     return buf.getvalue()
 
 
@@ -67,3 +67,18 @@ def write_results(records: list[dict[str, Any]], lossless: dict[str, float], out
 
 # Post 000's reported accuracies at dims=64, the baseline our curves are drawn against.
 POST_000_ACCURACY_AT_64 = {2: 0.60, 4: 0.90, 8: 0.97, 16: 0.98, 32: 0.98, UNQUANTIZED: 0.98}
+
+
+def robustness_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Nested metrics of the robustness sweep: dims_4.plain.clean_mse, ...noise_1.0_accuracy,
+    at the clean level and the strongest noise and occlusion."""
+    nested: dict[str, Any] = {}
+    strongest = {kind: max(r["level"] for r in records if r["corruption"] == kind) for kind in ("noise", "occlusion")}
+    for r in records:
+        item = nested.setdefault(f"dims_{r['dims']}", {}).setdefault(r["training"], {})
+        if r["corruption"] == "noise" and r["level"] == 0:
+            item.update(clean_mse=round(r["mse"], 6), clean_accuracy=round(r["accuracy"], 6))
+        elif r["level"] == strongest[r["corruption"]]:
+            name = f"{r['corruption']}_{r['level']:g}"
+            item.update({f"{name}_mse": round(r["mse"], 6), f"{name}_accuracy": round(r["accuracy"], 6)})
+    return nested

@@ -215,5 +215,7 @@ def train_autoencoder(
 
     data = (_with_channel(images).to(device),)
     desc = f"autoencoder {config.arch} d={config.dims}"
-    history = fit(model, optimizer, batch_loss, data, train.epochs, train.batch_size, generator, desc, progress=progress)
+    history = fit(
+        model, optimizer, batch_loss, data, train.epochs, train.batch_size, generator, desc, progress=progress
+    )
     return model, history

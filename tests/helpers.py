@@ -23,4 +23,8 @@ def shrink(params: dict) -> dict:
     p["autoencoder"].update(epochs=2)
     p["sweep"].update(dims=[2, 8], bits=[2, "fp32"])
     p["plot"].update(digits_per_row=5)
+    p["conv"].update(batch_size=64, epochs_scale=0.02)  # one epoch per model
+    p["search"].update(trials=2)
+    p["tradeoff"].update(dims=[2])
+    p["robustness"].update(noise_std=[0, 0.5], patch=[0, 8])
     return p

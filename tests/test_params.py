@@ -21,6 +21,18 @@ def test_the_shipped_params_are_valid(repo_params):
         (("sweep", "dims"), [4, -8], "sweep.dims: must be a non-empty list"),
         (("sweep", "bits"), [2, 2], "sweep.bits: must be a non-empty list without repeats"),
         (("seed",), True, "seed: must be an integer"),
+        (("search", "lr"), [0.1, 0.1], "search.lr: must be [low, high] with 0 < low < high"),
+        (("search", "weight_decay"), [0, 0.01], "search.weight_decay: must be [low, high] with 0 < low"),
+        (("search", "dropout"), [0.2, 1.5], "search.dropout: must be [low, high] with 0 <= low < high <= 1.0"),
+        (("search", "epoch_probs"), [0.5, 0.6, 0, 0, 0], "search.epoch_probs: must be a list of probabilities"),
+        (("robustness", "noise_std"), [0, -0.1], "robustness.noise_std: must be a non-empty list"),
+        (
+            ("robustness", "patch"),
+            [0, 30],
+            "robustness.patch: must be a non-empty list without repeats, each an integer in 0..28",
+        ),
+        (("denoising", "patch"), 29, "denoising.patch: must be an integer in 0..28"),
+        (("autoencoder", "arch"), "resnet", "autoencoder.arch: must be one of linear, conv"),
     ],
 )
 def test_a_bad_value_is_rejected_naming_key_and_range(repo_params, path, value, named):
@@ -67,3 +79,9 @@ def test_parse_bits(given, expected):
 def test_parse_bits_rejects_zero():
     with pytest.raises(ParamsError):
         parse_bits("0")
+
+
+def test_epoch_probabilities_must_match_the_epoch_choices(repo_params):
+    repo_params["search"]["epochs"] = [10, 20]
+    with pytest.raises(ParamsError, match="one probability per entry"):
+        validate_params(repo_params)

@@ -56,7 +56,9 @@ def test_repro_runs_every_stage(project):
     _, params, log = project
     n_items = len(params["sweep"]["dims"]) * len(params["sweep"]["bits"])
     assert log.count("Running stage 'eval_quantized@") == n_items
-    for stage in ("download", "split", "train_classifier", "train_headline", "eval_headline", "aggregate", "plot"):
+    stages = ["download", "split", "train_classifier", "train_headline", "eval_headline", "aggregate", "plot"]
+    stages += ["search", "train_conv@2", "train_denoising@2", "robustness@2", "report_conv"]
+    for stage in stages:
         assert f"Running stage '{stage}'" in log
 
 
@@ -87,10 +89,35 @@ def test_results_table_has_one_row_per_item(project):
 
 def test_plots_are_written(project):
     root, _, _ = project
-    names = {p.name for p in (root / "plots").iterdir()}
+    names = {p.name for p in (root / "plots/sweep").iterdir()}
     expected = {f"{y}_vs_{x}.png" for y in ("accuracy", "mse") for x in ("bits", "total_bits")}
     assert expected | {"reconstructions.png", "digits.png"} <= names
-    assert all((root / "plots" / n).stat().st_size > 5000 for n in names)
+    assert all((root / "plots/sweep" / n).stat().st_size > 5000 for n in names)
+
+
+def test_the_search_records_every_trial_and_the_best(project):
+    root, params, _ = project
+    trials = json.loads((root / "metrics/search/trials.json").read_text())
+    assert len(trials) == params["search"]["trials"]
+    best = json.loads((root / "metrics/search/best.json").read_text())
+    assert set(best) == {"lr", "weight_decay", "dropout", "epochs"}
+    summary = json.loads((root / "metrics/search/summary.json").read_text())
+    assert summary["best_val_loss"] == min(t["val_loss"] for t in trials if t["status"] == "ok")
+
+
+def test_robustness_covers_both_trainings_and_every_level(project):
+    root, params, _ = project
+    records = json.loads((root / "metrics/conv/robustness.json").read_text())
+    r = params["robustness"]
+    assert len(records) == len(params["tradeoff"]["dims"]) * 2 * (len(r["noise_std"]) + len(r["patch"]))
+    summary = json.loads((root / "metrics/conv/summary.json").read_text())
+    assert set(summary["dims_2"]) == {"plain", "denoising"}
+    assert {p.name for p in (root / "plots/conv").iterdir()} == {
+        "search.png",
+        "mse_vs_dims.png",
+        "robustness_noise.png",
+        "robustness_occlusion.png",
+    }
 
 
 def test_dvc_plots_show_renders_the_curves(project):

@@ -1,0 +1,35 @@
+"""Stage train_conv / train_denoising: post 003's conv autoencoder at `--dims`, with the
+search's best hyper-parameters; `--denoising` trains on corrupted inputs."""
+
+import argparse
+
+from qae.corrupt import training_corruption
+from qae.data import load_split
+from qae.io import read_json, save_torch
+from qae.models import AutoencoderConfig, autoencoder_checkpoint
+from qae.params import load_params
+from qae.search import scaled_epochs
+from qae.train import TrainConfig, train_autoencoder
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--dims", type=int, required=True)
+    parser.add_argument("--hparams", required=True, help="best.json from the search stage")
+    parser.add_argument("--train", required=True, help="autoencoder split (.pt)")
+    parser.add_argument("--out", required=True, help="checkpoint to write")
+    parser.add_argument("--denoising", action="store_true", help="train on inputs corrupted per params.denoising")
+    args = parser.parse_args(argv)
+    params = load_params()
+    best, conv, noisy = read_json(args.hparams), params["conv"], params["denoising"]
+    config = AutoencoderConfig("conv", args.dims, "corrected", best["dropout"])
+    epochs = scaled_epochs(best["epochs"], conv["epochs_scale"])
+    train = TrainConfig(epochs, conv["batch_size"], best["lr"], "mse", "adamax", best["weight_decay"])
+    corrupt = training_corruption(noisy["corruption"], noisy["noise_std"], noisy["patch"]) if args.denoising else None
+    images = load_split(args.train)["images"]
+    model, history = train_autoencoder(config, images, train, params["seed"], corrupt)
+    save_torch(args.out, autoencoder_checkpoint(model, history=history, hparams=best, denoising=args.denoising))
+
+
+if __name__ == "__main__":
+    main()
