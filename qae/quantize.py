@@ -41,12 +41,17 @@ class Bottleneck(nn.Module):
     """sigmoid -> (optional) round to b bits -> logit, between an encoder and a decoder.
 
     `bits=None` keeps the float32 code. The module has no weights; `midpoint`
-    selects the quantizer (see the module docstring).
+    selects the quantizer (see the module docstring). With `clamp_float` (the posts'
+    code) an unquantized code still passes logit(sigmoid(z)) and its eps clamp, which
+    is z for |z| < 6.9 and a constant with zero gradient beyond: codes that drift
+    there stop learning, and a model can collapse to the mean image. Without it the
+    float code passes unchanged.
     """
 
-    def __init__(self, midpoint: bool = True) -> None:
+    def __init__(self, midpoint: bool = True, clamp_float: bool = False) -> None:
         super().__init__()
         self.midpoint = midpoint
+        self.clamp_float = clamp_float
 
     def bound(self, z: torch.Tensor) -> torch.Tensor:
         """(N, d) real codes -> (N, d) codes in (0, 1)."""
@@ -65,10 +70,12 @@ class Bottleneck(nn.Module):
         return self.unbound(from_codes(codes, bits, self.midpoint))
 
     def forward(self, z: torch.Tensor, bits: int | None = None) -> torch.Tensor:
+        if bits is None and not self.clamp_float:
+            return z  # logit(sigmoid(z)) is z
         u = self.bound(z)
         if bits is not None:
             u = round_to_bits(u, bits, self.midpoint)
         return self.unbound(u)
 
     def extra_repr(self) -> str:
-        return f"midpoint={self.midpoint}"
+        return f"midpoint={self.midpoint}, clamp_float={self.clamp_float}"

@@ -62,12 +62,25 @@ def test_from_codes_inverts_to_codes_on_bin_centres():
     assert torch.equal(to_codes(from_codes(codes, bits), bits), codes)
 
 
-def test_bottleneck_without_bits_is_the_identity_on_moderate_codes():
-    z = torch.linspace(-5, 5, 101)
-    assert torch.allclose(Bottleneck()(z), z, atol=1e-4)
+def test_bottleneck_without_bits_is_the_identity():
+    z = torch.linspace(-20, 20, 101)
+    assert torch.equal(Bottleneck()(z), z)
+    assert torch.allclose(Bottleneck(clamp_float=True)(z[40:61]), z[40:61], atol=1e-4)  # |z| <= 4
 
 
 def test_bottleneck_with_bits_matches_codes_round_trip():
     b = Bottleneck(midpoint=True)
     z = torch.randn(64, 8, generator=torch.Generator().manual_seed(1))
     assert torch.allclose(b(z, 4), b.from_codes(b.to_codes(z, 4), 4))
+
+
+def test_float_codes_keep_their_gradient_beyond_the_logit_clamp():
+    z = torch.tensor([0.5, 8.0, -9.0], requires_grad=True)
+    Bottleneck(clamp_float=False)(z).sum().backward()
+    assert torch.equal(z.grad, torch.ones(3))
+
+
+def test_the_posts_clamp_kills_the_gradient_of_saturated_codes():
+    z = torch.tensor([0.5, 8.0, -9.0], requires_grad=True)
+    Bottleneck(midpoint=False, clamp_float=True)(z).sum().backward()
+    assert z.grad[0] > 0.9 and z.grad[1] == 0 and z.grad[2] == 0
