@@ -74,10 +74,9 @@ class Autoencoder(nn.Module):
     def __init__(self, config: AutoencoderConfig) -> None:
         super().__init__()
         self.config = config
-        # The posts decode a code to its bin's lower edge and clamp float codes (see
-        # Bottleneck); the corrected recipe decodes to the bin's centre and does not clamp.
-        post = config.recipe == "post"
-        self.bottleneck = Bottleneck(midpoint=not post, clamp_float=post)
+        # The posts' bottleneck as written, or the corrected one (see Bottleneck).
+        corrected = config.recipe == "corrected"
+        self.bottleneck = Bottleneck(config.dims, midpoint=corrected, calibrated=corrected)
 
     def logits(self, x: torch.Tensor, bits: int | None = None) -> torch.Tensor:
         """(N, 1, 28, 28) in [0, 1] -> (N, 1, 28, 28) pre-sigmoid reconstruction."""

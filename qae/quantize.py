@@ -37,29 +37,44 @@ def round_to_bits(u: torch.Tensor, bits: int, midpoint: bool = True) -> torch.Te
     return from_codes(to_codes(u, bits), bits, midpoint).to(u.device)
 
 
+GAUSSIAN_GAIN = 1.702  # sigmoid(1.702 x) is within 0.01 of the normal CDF
+
+
 class Bottleneck(nn.Module):
     """sigmoid -> (optional) round to b bits -> logit, between an encoder and a decoder.
 
-    `bits=None` keeps the float32 code. The module has no weights; `midpoint`
-    selects the quantizer (see the module docstring). With `clamp_float` (the posts'
-    code) an unquantized code still passes logit(sigmoid(z)) and its eps clamp, which
-    is z for |z| < 6.9 and a constant with zero gradient beyond: codes that drift
-    there stop learning, and a model can collapse to the mean image. Without it the
-    float code passes unchanged.
+    `bits=None` keeps the float32 code. The module holds no weights, only a per-dimension
+    `center` and `scale` applied before the sigmoid (and undone after the logit).
+
+    The posts' recipe (`calibrated=False`): center 0, scale 1, the bin's lower edge
+    (`midpoint=False`), and float codes pass logit(sigmoid(z), eps=0.001) too, which
+    clamps them to +-6.9 with zero gradient beyond, so codes that drift there stop
+    learning. Corrected (`calibrated=True`): float codes pass unchanged, and after
+    training `fit_range` sets center and scale from the training codes so that the
+    sigmoid of a Gaussian code is close to uniform: every level is used about equally
+    often, whatever range the encoder settled on.
     """
 
-    def __init__(self, midpoint: bool = True, clamp_float: bool = False) -> None:
+    def __init__(self, dims: int, midpoint: bool = True, calibrated: bool = True) -> None:
         super().__init__()
         self.midpoint = midpoint
-        self.clamp_float = clamp_float
+        self.calibrated = calibrated
+        self.register_buffer("center", torch.zeros(dims))
+        self.register_buffer("scale", torch.ones(dims))
+
+    @torch.no_grad()
+    def fit_range(self, codes: torch.Tensor) -> None:
+        """Set center and scale from (N, d) float codes of the training set."""
+        self.center.copy_(codes.mean(0))
+        self.scale.copy_(codes.std(0).clamp_min(1e-6) / GAUSSIAN_GAIN)
 
     def bound(self, z: torch.Tensor) -> torch.Tensor:
         """(N, d) real codes -> (N, d) codes in (0, 1)."""
-        return torch.sigmoid(z)
+        return torch.sigmoid((z - self.center) / self.scale)
 
     def unbound(self, u: torch.Tensor) -> torch.Tensor:
         """(N, d) codes in [0, 1] -> (N, d) decoder inputs."""
-        return torch.logit(u, eps=LOGIT_EPS)
+        return torch.logit(u, eps=LOGIT_EPS) * self.scale + self.center
 
     def to_codes(self, z: torch.Tensor, bits: int) -> torch.Tensor:
         """(N, d) real codes -> (N, d) integer codes of `bits` bits."""
@@ -67,10 +82,10 @@ class Bottleneck(nn.Module):
 
     def from_codes(self, codes: torch.Tensor, bits: int) -> torch.Tensor:
         """(N, d) integer codes -> (N, d) decoder inputs."""
-        return self.unbound(from_codes(codes, bits, self.midpoint))
+        return self.unbound(from_codes(codes, bits, self.midpoint).to(self.center.device))
 
     def forward(self, z: torch.Tensor, bits: int | None = None) -> torch.Tensor:
-        if bits is None and not self.clamp_float:
+        if bits is None and self.calibrated:
             return z  # logit(sigmoid(z)) is z
         u = self.bound(z)
         if bits is not None:
@@ -78,4 +93,4 @@ class Bottleneck(nn.Module):
         return self.unbound(u)
 
     def extra_repr(self) -> str:
-        return f"midpoint={self.midpoint}, clamp_float={self.clamp_float}"
+        return f"midpoint={self.midpoint}, calibrated={self.calibrated}"

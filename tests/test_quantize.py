@@ -62,25 +62,35 @@ def test_from_codes_inverts_to_codes_on_bin_centres():
     assert torch.equal(to_codes(from_codes(codes, bits), bits), codes)
 
 
-def test_bottleneck_without_bits_is_the_identity():
+def test_unquantized_codes_pass_unchanged_when_calibrated():
     z = torch.linspace(-20, 20, 101)
-    assert torch.equal(Bottleneck()(z), z)
-    assert torch.allclose(Bottleneck(clamp_float=True)(z[40:61]), z[40:61], atol=1e-4)  # |z| <= 4
+    assert torch.equal(Bottleneck(1, calibrated=True)(z[:, None]), z[:, None])
+
+
+def test_the_posts_bottleneck_clamps_unquantized_codes():
+    z = torch.linspace(-20, 20, 101)[:, None]
+    out = Bottleneck(1, midpoint=False, calibrated=False)(z)
+    assert torch.allclose(out, z.clamp(-6.9068, 6.9068), atol=1e-3)
+
+
+def test_the_posts_clamp_kills_the_gradient_of_saturated_codes():
+    z = torch.tensor([[0.5], [8.0], [-9.0]], requires_grad=True)
+    Bottleneck(1, midpoint=False, calibrated=False)(z).sum().backward()
+    assert z.grad[0] > 0.9 and z.grad[1] == 0 and z.grad[2] == 0
 
 
 def test_bottleneck_with_bits_matches_codes_round_trip():
-    b = Bottleneck(midpoint=True)
+    b = Bottleneck(8)
     z = torch.randn(64, 8, generator=torch.Generator().manual_seed(1))
     assert torch.allclose(b(z, 4), b.from_codes(b.to_codes(z, 4), 4))
 
 
-def test_float_codes_keep_their_gradient_beyond_the_logit_clamp():
-    z = torch.tensor([0.5, 8.0, -9.0], requires_grad=True)
-    Bottleneck(clamp_float=False)(z).sum().backward()
-    assert torch.equal(z.grad, torch.ones(3))
-
-
-def test_the_posts_clamp_kills_the_gradient_of_saturated_codes():
-    z = torch.tensor([0.5, 8.0, -9.0], requires_grad=True)
-    Bottleneck(midpoint=False, clamp_float=True)(z).sum().backward()
-    assert z.grad[0] > 0.9 and z.grad[1] == 0 and z.grad[2] == 0
+def test_fit_range_spreads_gaussian_codes_evenly_over_the_levels():
+    g = torch.Generator().manual_seed(0)
+    codes = 5 + 30 * torch.randn(20_000, 3, generator=g)  # far outside the sigmoid's range
+    b = Bottleneck(3)
+    b.fit_range(codes)
+    counts = torch.bincount(b.to_codes(codes, 2).flatten(), minlength=4) / codes.numel()
+    assert torch.allclose(counts, torch.full((4,), 0.25), atol=0.02)
+    uncalibrated = torch.bincount(Bottleneck(3).to_codes(codes, 2).flatten(), minlength=4) / codes.numel()
+    assert uncalibrated[1:3].sum() < 0.1  # most codes saturate at the two extreme levels

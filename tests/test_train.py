@@ -91,3 +91,10 @@ def test_bce_with_logits_matches_pytorch_in_value_and_gradient():
     (grad_ref,) = torch.autograd.grad(ref, z)
     assert torch.allclose(ours, ref, rtol=1e-5)
     assert torch.allclose(grad_ours, grad_ref, atol=1e-9)
+
+
+def test_training_the_corrected_recipe_fits_the_quantizer_range(digits):
+    model, _ = train_autoencoder(AutoencoderConfig("linear", 4, "corrected"), digits[0], recipe(2), seed=0)
+    assert not torch.equal(model.bottleneck.scale, torch.ones(4))
+    post, _ = train_autoencoder(AutoencoderConfig("linear", 4, "post"), digits[0], recipe(2), seed=0)
+    assert torch.equal(post.bottleneck.scale, torch.ones(4))
