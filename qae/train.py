@@ -218,4 +218,12 @@ def train_autoencoder(
     history = fit(
         model, optimizer, batch_loss, data, train.epochs, train.batch_size, generator, desc, progress=progress
     )
+    if model.bottleneck.calibrated:
+        model.bottleneck.fit_range(encode_float(model, data[0], batch_size=1000))
     return model, history
+
+
+@torch.inference_mode()
+def encode_float(model: Autoencoder, images: torch.Tensor, batch_size: int) -> torch.Tensor:
+    """(N, d) float codes of uint8 or [0, 1] `images`."""
+    return torch.cat([model.encoder(as_unit_images(images[s])) for s in batch_slices(len(images), batch_size)])
