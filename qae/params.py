@@ -149,6 +149,7 @@ SCHEMA: dict[str, tuple[Callable[[Any], bool], str]] = {
         "a list of probabilities >= 0 summing to 1",
     ),
     "tradeoff.dims": _list_of(_DIMS),
+    "tradeoff.epochs_scale": _positive(),
     "robustness.noise_std": _list_of(_non_negative()),
     "robustness.patch": _list_of(_int(0, 28)),
     "denoising.corruption": _choice(CORRUPTIONS),

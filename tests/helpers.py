@@ -25,6 +25,6 @@ def shrink(params: dict) -> dict:
     p["plot"].update(digits_per_row=5)
     p["conv"].update(batch_size=64, epochs_scale=0.02)  # one epoch per model
     p["search"].update(trials=2)
-    p["tradeoff"].update(dims=[2])
+    p["tradeoff"].update(dims=[2], epochs_scale=0.02)
     p["robustness"].update(noise_std=[0, 0.5], patch=[0, 8])
     return p
