@@ -3,7 +3,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
+
+# A corruption maps a [0, 1] batch to a corrupted copy, drawing from a generator.
+Corruption = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
 
 
 def gaussian_noise(x: torch.Tensor, std: float, generator: torch.Generator) -> torch.Tensor:
@@ -30,7 +35,7 @@ def occlude(x: torch.Tensor, size: int, generator: torch.Generator) -> torch.Ten
     return x.masked_fill(inside.unsqueeze(1), 0.0)
 
 
-def training_corruption(kind: str, std: float, size: int):
+def training_corruption(kind: str, std: float, size: int) -> Corruption:
     """The corruption a denoising autoencoder trains on: noise, occlusion, or both."""
 
     def corrupt(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
@@ -48,7 +53,7 @@ def robustness_levels(noise_std: list[float], patch: list[int]) -> list[tuple[st
     return [("noise", s) for s in noise_std] + [("occlusion", p) for p in patch]
 
 
-def corruption(kind: str, level: float):
+def corruption(kind: str, level: float) -> Corruption:
     """The test-time corruption of one robustness level."""
     if kind == "noise":
         return lambda x, g: gaussian_noise(x, level, g)

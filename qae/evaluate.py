@@ -6,11 +6,11 @@ Everything here runs without gradients, batch by batch from uint8 tensors in mem
 from __future__ import annotations
 
 import gzip
-from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
 
+from qae.corrupt import Corruption
 from qae.data import as_unit_images, batch_slices
 from qae.models import Autoencoder, Classifier
 
@@ -82,7 +82,7 @@ def evaluate_corrupted(
     classifier: Classifier,
     images: torch.Tensor,
     labels: torch.Tensor,
-    corrupt: Callable[[torch.Tensor, torch.Generator], torch.Tensor],
+    corrupt: Corruption,
     batch_size: int,
     seed: int,
 ) -> dict[str, float]:

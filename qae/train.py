@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from qae.corrupt import Corruption
 from qae.data import MNIST_MEAN, MNIST_STD, as_unit_images, batch_slices
 from qae.models import Autoencoder, AutoencoderConfig, Classifier, build_autoencoder
 
@@ -170,10 +171,6 @@ class TrainConfig:
     loss: str  # "bce" (posts 000/001) or "mse" (post 003), on [0, 1] pixels
     optimizer: str  # "adam" (posts 000/001) or "adamax" (post 003)
     weight_decay: float  # L2 penalty added to the gradients (post 003)
-
-
-# A corruption maps a [0, 1] batch to a corrupted copy, drawing from a generator.
-Corruption = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
 
 
 def make_optimizer(name: str, params, lr: float, weight_decay: float) -> torch.optim.Optimizer:
