@@ -62,6 +62,8 @@ class AutoencoderConfig:
     dims: int  # code length
     recipe: str  # "post": as posts 000/001 wrote it; "corrected": see README
     dropout: float = 0.0  # conv only: dropout after its hidden linear layers (post 003)
+    qat_bits: int | None = None  # quantization-aware training at these bits; None: quantized after training
+    qat_noise: bool = False  # with qat_bits: train with uniform noise instead of rounding
 
 
 class Autoencoder(nn.Module):
@@ -76,7 +78,7 @@ class Autoencoder(nn.Module):
         self.config = config
         # The posts' bottleneck as written, or the corrected one (see Bottleneck).
         corrected = config.recipe == "corrected"
-        self.bottleneck = Bottleneck(config.dims, midpoint=corrected, calibrated=corrected)
+        self.bottleneck = Bottleneck(config.dims, corrected, corrected, config.qat_bits, config.qat_noise)
 
     def logits(self, x: torch.Tensor, bits: int | None = None) -> torch.Tensor:
         """(N, 1, 28, 28) in [0, 1] -> (N, 1, 28, 28) pre-sigmoid reconstruction."""
@@ -163,7 +165,36 @@ class ConvAutoencoder(Autoencoder):
         )
 
 
-ARCHITECTURES: dict[str, type[Autoencoder]] = {"linear": LinearAutoencoder, "conv": ConvAutoencoder}
+class DeepAutoencoder(Autoencoder):
+    """Beyond the posts: a three-layer perceptron each way, 784-512-256-d and back. On
+    a CPU it trains faster than the conv model, and at a few dims it keeps more of each
+    digit than either of the posts' models."""
+
+    def __init__(self, config: AutoencoderConfig) -> None:
+        super().__init__(config)
+        self.encoder = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(28 * 28, 512),
+            nn.ReLU(),
+            nn.Linear(512, 256),
+            nn.ReLU(),
+            nn.Linear(256, config.dims),
+        )
+        self.decoder = nn.Sequential(
+            nn.Linear(config.dims, 256),
+            nn.ReLU(),
+            nn.Linear(256, 512),
+            nn.ReLU(),
+            nn.Linear(512, 28 * 28),
+            nn.Unflatten(1, (1, 28, 28)),
+        )
+
+
+ARCHITECTURES: dict[str, type[Autoencoder]] = {
+    "linear": LinearAutoencoder,
+    "conv": ConvAutoencoder,
+    "deep": DeepAutoencoder,
+}
 
 
 def build_autoencoder(config: AutoencoderConfig) -> Autoencoder:

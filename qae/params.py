@@ -16,7 +16,7 @@ import yaml
 
 UNQUANTIZED = "fp32"  # the bits value that means "keep the float32 code"
 MNIST_TRAIN_SIZE = 60_000
-ARCHITECTURES = ("linear", "conv")
+ARCHITECTURES = ("linear", "conv", "deep")
 LOSSES = ("bce", "mse")
 OPTIMIZERS = ("adam", "adamax")
 CORRUPTIONS = ("noise", "occlusion", "both")
@@ -155,6 +155,14 @@ SCHEMA: dict[str, tuple[Callable[[Any], bool], str]] = {
     "denoising.corruption": _choice(CORRUPTIONS),
     "denoising.noise_std": _non_negative(),
     "denoising.patch": _int(0, 28),
+    "denoising.start": _choice(("plain", "scratch")),
+    "denoising.lr_scale": _positive(),
+    "qat.bits": _list_of(_int(1, 16)),
+    "qat.noise": (lambda v: isinstance(v, bool), "true or false"),
+    "compressor.arch": _choice(ARCHITECTURES),
+    "compressor.epochs": _int(1),
+    "compressor.dims": _list_of(_DIMS),
+    "compressor.bits": _list_of(_int(1, 16)),
 }
 
 
@@ -196,6 +204,11 @@ def validate_params(params: dict[str, Any]) -> dict[str, Any]:
             problems.append(
                 "data.val_fraction: must leave at least one image on each side of the "
                 f"train/validation split of data.autoencoder_size={data['autoencoder_size']}"
+            )
+        missing = [b for b in params["qat"]["bits"] if b not in params["sweep"]["bits"]]
+        if missing:
+            problems.append(
+                f"qat.bits: {missing} must also be in sweep.bits, to compare with quantizing after training"
             )
         search = params["search"]
         if len(search["epochs"]) != len(search["epoch_probs"]):

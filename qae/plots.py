@@ -214,3 +214,33 @@ def write_conv_plots(trials: list[dict[str, Any]], records: list[dict[str, Any]]
     _save(tradeoff_figure(records), out / "mse_vs_dims.png")
     for kind in ("noise", "occlusion"):
         _save(robustness_figure(records, kind), out / f"robustness_{kind}.png")
+
+
+def qat_figure(records: list[dict[str, Any]]) -> plt.Figure:
+    """Accuracy and MSE against bits per image: quantized after training (dashed) and
+    quantization-aware (solid), one color per bits per code element."""
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    bits = sorted({r["bits"] for r in records})
+    colors = plt.cm.plasma([i / max(len(bits), 1) for i in range(len(bits))])
+    for b, color in zip(bits, colors, strict=True):
+        for training, style in (("post-training", "o--"), ("aware", "o-")):
+            rows = sorted((r for r in records if r["bits"] == b and r["training"] == training), key=lambda r: r["dims"])
+            for ax, metric in zip(axes, ("accuracy", "mse"), strict=True):
+                xs, ys = [r["total_bits"] for r in rows], [r[metric] for r in rows]
+                ax.plot(xs, ys, style, color=color, ms=4, label=f"{b} bits, {training}")
+    for ax, metric in zip(axes, ("accuracy", "mse"), strict=True):
+        ax.set_xscale("log", base=2)
+        ax.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+        ax.set_xlabel(LABELS["total_bits"])
+        ax.set_ylabel(LABELS[metric])
+        ax.grid(alpha=0.3)
+    axes[0].yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    axes[1].set_yscale("log")
+    axes[0].legend(fontsize=8)
+    fig.suptitle("Quantization-aware training (solid) vs quantizing after training (dashed); points: dims")
+    return fig
+
+
+def write_qat_plots(records: list[dict[str, Any]], out_dir: str | os.PathLike) -> None:
+    """The quantization-aware training comparison as a PNG in `out_dir`."""
+    _save(qat_figure(records), Path(out_dir) / "qat_vs_post_training.png")

@@ -53,12 +53,30 @@ class Bottleneck(nn.Module):
     training `fit_range` sets center and scale from the training codes so that the
     sigmoid of a Gaussian code is close to uniform: every level is used about equally
     often, whatever range the encoder settled on.
+
+    Quantization-aware training (`qat_bits`, corrected recipe only): in training mode
+    the code is normalized with the batch's mean and std, as batch norm does, before
+    the sigmoid, so the encoder cannot push codes into saturation where every image
+    gets the same level (code collapse); then it is rounded to `qat_bits` bits with a
+    straight-through gradient, or, with `qat_noise`, given uniform noise one step wide
+    instead. After training, `fit_range` fixes the normalization for evaluation.
     """
 
-    def __init__(self, dims: int, midpoint: bool = True, calibrated: bool = True) -> None:
+    def __init__(
+        self,
+        dims: int,
+        midpoint: bool = True,
+        calibrated: bool = True,
+        qat_bits: int | None = None,
+        qat_noise: bool = False,
+    ) -> None:
         super().__init__()
+        if qat_bits is not None and not calibrated:
+            raise ValueError("quantization-aware training needs the calibrated (corrected) bottleneck")
         self.midpoint = midpoint
         self.calibrated = calibrated
+        self.qat_bits = qat_bits
+        self.qat_noise = qat_noise
         self.register_buffer("center", torch.zeros(dims))
         self.register_buffer("scale", torch.ones(dims))
 
@@ -84,7 +102,19 @@ class Bottleneck(nn.Module):
         """(N, d) integer codes -> (N, d) decoder inputs."""
         return self.unbound(from_codes(codes, bits, self.midpoint).to(self.center.device))
 
+    def quantize_aware(self, z: torch.Tensor) -> torch.Tensor:
+        """The training-mode bottleneck of quantization-aware training (see the class)."""
+        center, scale = z.mean(0), z.std(0).clamp_min(1e-6) / GAUSSIAN_GAIN
+        u = torch.sigmoid((z - center) / scale)
+        if self.qat_noise:
+            q = (u + (torch.rand_like(u) - 0.5) * 2.0**-self.qat_bits).clamp(0, 1)
+        else:
+            q = u + (round_to_bits(u, self.qat_bits, self.midpoint) - u).detach()  # straight through
+        return torch.logit(q, eps=LOGIT_EPS) * scale + center
+
     def forward(self, z: torch.Tensor, bits: int | None = None) -> torch.Tensor:
+        if self.training and self.qat_bits is not None:
+            return self.quantize_aware(z)
         if bits is None and self.calibrated:
             return z  # logit(sigmoid(z)) is z
         u = self.bound(z)
@@ -93,4 +123,4 @@ class Bottleneck(nn.Module):
         return self.unbound(u)
 
     def extra_repr(self) -> str:
-        return f"midpoint={self.midpoint}, calibrated={self.calibrated}"
+        return f"midpoint={self.midpoint}, calibrated={self.calibrated}, qat_bits={self.qat_bits}"

@@ -82,3 +82,25 @@ def robustness_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
             name = f"{r['corruption']}_{r['level']:g}"
             item.update({f"{name}_mse": round(r["mse"], 6), f"{name}_accuracy": round(r["accuracy"], 6)})
     return nested
+
+
+def qat_records(
+    eval_dir: str | os.PathLike, qat_eval_dir: str | os.PathLike, dims: list[int], bits: list[int]
+) -> list[dict[str, Any]]:
+    """Quantized after training vs quantization-aware, per (dims, bits): one record each,
+    with a `series` label ("2 bits, aware") for plots that color by it."""
+    records = []
+    for training, folder in (("post-training", eval_dir), ("aware", qat_eval_dir)):
+        for b in bits:
+            for r in load_records(folder, dims, [b]):
+                records.append({**r, "training": training, "series": f"{b} bits, {training}"})
+    return records
+
+
+def qat_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Nested metrics: dims_64.bits_2.aware.accuracy, ...post-training.mse."""
+    nested: dict[str, Any] = {}
+    for r in records:
+        item = nested.setdefault(f"dims_{r['dims']}", {}).setdefault(f"bits_{r['bits']}", {})
+        item[r["training"]] = {k: round(r[k], 6) for k in SUMMARY_KEYS}
+    return nested

@@ -194,15 +194,19 @@ def train_autoencoder(
     seed: int,
     corrupt: Corruption | None = None,
     progress: bool = True,
+    initial: Autoencoder | None = None,
 ) -> tuple[Autoencoder, list[dict[str, float]]]:
     """Train on `images` (uint8 or [0, 1]); the code is not quantized while training.
 
     With `corrupt`, the model sees corrupted inputs and learns to output the clean
-    images: a denoising autoencoder (post 003).
+    images: a denoising autoencoder (post 003). With `initial`, training starts from
+    a copy of its weights (fine-tuning) instead of a fresh initialization.
     """
     generator = make_deterministic(seed)
     device = pick_device()
     model = build_autoencoder(config).to(device)
+    if initial is not None:
+        model.load_state_dict(initial.state_dict())
     optimizer = make_optimizer(train.optimizer, model.parameters(), train.lr, train.weight_decay)
 
     def batch_loss(xb: torch.Tensor) -> torch.Tensor:

@@ -1,4 +1,5 @@
-"""Stage train_autoencoder: one autoencoder of `--dims` code dimensions."""
+"""Stage train_autoencoder / train_qat: one autoencoder of `--dims` code dimensions,
+trained with its code rounded to `--qat-bits` bits if given (quantization-aware)."""
 
 import argparse
 
@@ -12,12 +13,17 @@ from qae.train import TrainConfig, train_autoencoder
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dims", type=int, required=True)
+    parser.add_argument("--qat-bits", type=int, help="train quantization-aware at these bits")
     parser.add_argument("--train", required=True, help="autoencoder split (.pt)")
     parser.add_argument("--out", required=True, help="checkpoint to write")
     args = parser.parse_args(argv)
     params = load_params()
     p = params["autoencoder"]
-    config = AutoencoderConfig(p["arch"], args.dims, p["recipe"], p["dropout"])
+    if args.qat_bits:  # quantization-aware training needs the corrected bottleneck, whatever the recipe
+        qat = {"qat_bits": args.qat_bits, "qat_noise": params["qat"]["noise"]}
+        config = AutoencoderConfig(p["arch"], args.dims, "corrected", p["dropout"], **qat)
+    else:
+        config = AutoencoderConfig(p["arch"], args.dims, p["recipe"], p["dropout"])
     train = TrainConfig(p["epochs"], p["batch_size"], p["lr"], p["loss"], p["optimizer"], p["weight_decay"])
     images = load_split(args.train)["images"]
     model, history = train_autoencoder(config, images, train, params["seed"])

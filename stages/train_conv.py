@@ -1,12 +1,13 @@
 """Stage train_conv / train_denoising: post 003's conv autoencoder at `--dims`, with the
-search's best hyper-parameters; `--denoising` trains on corrupted inputs."""
+search's best hyper-parameters; `--denoising` trains on corrupted inputs, starting from
+the `--plain` model when params say `denoising.start: plain`."""
 
 import argparse
 
 from qae.corrupt import training_corruption
 from qae.data import load_split
 from qae.io import read_json, save_torch
-from qae.models import AutoencoderConfig, autoencoder_checkpoint
+from qae.models import AutoencoderConfig, autoencoder_checkpoint, load_autoencoder
 from qae.params import load_params
 from qae.search import scaled_epochs
 from qae.train import TrainConfig, train_autoencoder
@@ -19,15 +20,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--train", required=True, help="autoencoder split (.pt)")
     parser.add_argument("--out", required=True, help="checkpoint to write")
     parser.add_argument("--denoising", action="store_true", help="train on inputs corrupted per params.denoising")
+    parser.add_argument("--plain", help="with --denoising: the plain model to fine-tune (.pt)")
     args = parser.parse_args(argv)
     params = load_params()
     best, conv, noisy = read_json(args.hparams), params["conv"], params["denoising"]
     config = AutoencoderConfig("conv", args.dims, "corrected", best["dropout"])
     epochs = scaled_epochs(best["epochs"], params["tradeoff"]["epochs_scale"])
-    train = TrainConfig(epochs, conv["batch_size"], best["lr"], "mse", "adamax", best["weight_decay"])
-    corrupt = training_corruption(noisy["corruption"], noisy["noise_std"], noisy["patch"]) if args.denoising else None
+    lr, corrupt, initial = best["lr"], None, None
+    if args.denoising:
+        corrupt = training_corruption(noisy["corruption"], noisy["noise_std"], noisy["patch"])
+        if noisy["start"] == "plain":
+            if args.plain is None:
+                parser.error("denoising.start is plain: pass the plain model with --plain")
+            initial, lr = load_autoencoder(args.plain), lr * noisy["lr_scale"]
+    train = TrainConfig(epochs, conv["batch_size"], lr, "mse", "adamax", best["weight_decay"])
     images = load_split(args.train)["images"]
-    model, history = train_autoencoder(config, images, train, params["seed"], corrupt)
+    model, history = train_autoencoder(config, images, train, params["seed"], corrupt, initial=initial)
     save_torch(args.out, autoencoder_checkpoint(model, history=history, hparams=best, denoising=args.denoising))
 
 

@@ -27,4 +27,6 @@ def shrink(params: dict) -> dict:
     p["search"].update(trials=2)
     p["tradeoff"].update(dims=[2], epochs_scale=0.02)
     p["robustness"].update(noise_std=[0, 0.5], patch=[0, 8])
+    p["qat"].update(bits=[2])
+    p["compressor"].update(dims=[4], bits=[2], epochs=1)
     return p

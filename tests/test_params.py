@@ -33,6 +33,8 @@ def test_the_shipped_params_are_valid(repo_params):
         ),
         (("denoising", "patch"), 29, "denoising.patch: must be an integer in 0..28"),
         (("autoencoder", "arch"), "resnet", "autoencoder.arch: must be one of linear, conv"),
+        (("qat", "bits"), [0], "qat.bits: must be a non-empty list without repeats, each an integer in 1..16"),
+        (("denoising", "start"), "warm", "denoising.start: must be one of plain, scratch"),
     ],
 )
 def test_a_bad_value_is_rejected_naming_key_and_range(repo_params, path, value, named):
@@ -49,6 +51,12 @@ def test_a_bad_value_is_rejected_naming_key_and_range(repo_params, path, value, 
 def test_splits_that_do_not_fit_in_mnist_are_rejected(repo_params):
     repo_params["data"].update(classifier_size=40000, autoencoder_size=30000)
     with pytest.raises(ParamsError, match=r"data.classifier_size \+ data.autoencoder_size: must be <= 60000"):
+        validate_params(repo_params)
+
+
+def test_quantization_aware_bits_must_be_in_the_sweep(repo_params):
+    repo_params["qat"]["bits"] = [3]
+    with pytest.raises(ParamsError, match=r"qat.bits: \[3\] must also be in sweep.bits"):
         validate_params(repo_params)
 
 

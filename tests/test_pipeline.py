@@ -58,6 +58,7 @@ def test_repro_runs_every_stage(project):
     assert log.count("Running stage 'eval_quantized@") == n_items
     stages = ["download", "split", "train_classifier", "train_headline", "eval_headline", "aggregate", "plot"]
     stages += ["search", "train_conv@2", "train_denoising@2", "robustness@2", "report_conv"]
+    stages += ["train_qat@8-2", "eval_qat@8-2", "report_qat", "train_compressor@4-2", "eval_compressor@4-2"]
     for stage in stages:
         assert f"Running stage '{stage}'" in log
 
@@ -118,6 +119,14 @@ def test_robustness_covers_both_trainings_and_every_level(project):
         "robustness_noise.png",
         "robustness_occlusion.png",
     }
+
+
+def test_quantization_aware_results_sit_beside_post_training_ones(project):
+    root, params, _ = project
+    summary = json.loads((root / "metrics/qat/summary.json").read_text())
+    for d in params["sweep"]["dims"]:
+        assert set(summary[f"dims_{d}"]["bits_2"]) == {"post-training", "aware"}
+    assert (root / "plots/qat/qat_vs_post_training.png").stat().st_size > 5000
 
 
 def test_dvc_plots_show_renders_the_curves(project):

@@ -94,3 +94,45 @@ def test_fit_range_spreads_gaussian_codes_evenly_over_the_levels():
     assert torch.allclose(counts, torch.full((4,), 0.25), atol=0.02)
     uncalibrated = torch.bincount(Bottleneck(3).to_codes(codes, 2).flatten(), minlength=4) / codes.numel()
     assert uncalibrated[1:3].sum() < 0.1  # most codes saturate at the two extreme levels
+
+
+def test_quantization_aware_training_rounds_in_the_forward_pass():
+    bottleneck = Bottleneck(3, qat_bits=2).train()
+    z = torch.randn(500, 3, generator=torch.Generator().manual_seed(0))
+    out = bottleneck(z)
+    assert all(len(out[:, j].unique()) <= 4 for j in range(3))
+
+
+def test_the_straight_through_gradient_flows_to_the_code():
+    z = torch.randn(64, 4, generator=torch.Generator().manual_seed(0)).requires_grad_()
+    Bottleneck(4, qat_bits=2).train()(z).pow(2).sum().backward()
+    assert z.grad is not None and (z.grad != 0).float().mean() > 0.9
+
+
+def test_quantization_aware_noise_stays_within_one_step():
+    torch.manual_seed(0)
+    bottleneck = Bottleneck(2, qat_bits=3, qat_noise=True).train()
+    z = torch.randn(1000, 2, generator=torch.Generator().manual_seed(1))
+    noisy, clean = bottleneck(z), z
+    u = lambda v: torch.sigmoid((v - z.mean(0)) / (z.std(0) / 1.702))  # noqa: E731
+    assert (u(noisy) - u(clean)).abs().max() <= 0.5 / 8 + 1e-4
+    assert not torch.equal(noisy, clean)
+
+
+def test_quantization_aware_codes_stay_spread_whatever_their_scale():
+    # Codes far out in the saturated range of a plain sigmoid still use every level.
+    z = 50 + 20 * torch.randn(2000, 2, generator=torch.Generator().manual_seed(0))
+    bottleneck = Bottleneck(2, qat_bits=2).train()
+    out = bottleneck(z)
+    assert all(len(out[:, j].unique()) == 4 for j in range(2))
+
+
+def test_evaluation_mode_ignores_the_training_quantizer():
+    bottleneck = Bottleneck(2, qat_bits=1).eval()
+    z = torch.randn(10, 2)
+    assert torch.equal(bottleneck(z), z)
+
+
+def test_quantization_aware_training_refuses_the_posts_bottleneck():
+    with pytest.raises(ValueError, match="calibrated"):
+        Bottleneck(2, midpoint=False, calibrated=False, qat_bits=2)

@@ -1,7 +1,7 @@
 import pytest
 
 from qae.io import write_json
-from qae.results import load_records, summary, to_csv
+from qae.results import load_records, qat_records, qat_summary, summary, to_csv
 
 
 @pytest.fixture
@@ -35,3 +35,22 @@ def test_csv_has_a_header_and_a_row_per_item(eval_dir):
     lines = to_csv(load_records(eval_dir, [4, 8], [2])).splitlines()
     assert lines[0].startswith("dims,bits,code_bits,total_bits")
     assert len(lines) == 3
+
+
+def test_quantization_aware_records_pair_with_post_training_ones(eval_dir, tmp_path_factory):
+    aware_dir = tmp_path_factory.mktemp("eval_qat")
+    for d in (4, 8):
+        write_json(aware_dir / f"{d}-2.json", {"accuracy": 0.9, "mse": 0.05, "bce": 0.2, "total_bits": 2 * d})
+    records = qat_records(eval_dir, aware_dir, [4, 8], [2])
+    assert [(r["training"], r["dims"]) for r in records] == [
+        ("post-training", 4),
+        ("post-training", 8),
+        ("aware", 4),
+        ("aware", 8),
+    ]
+    assert records[-1]["series"] == "2 bits, aware"
+    nested = qat_summary(records)
+    assert nested["dims_8"]["bits_2"] == {
+        "post-training": {"accuracy": 0.5, "mse": 0.1},
+        "aware": {"accuracy": 0.9, "mse": 0.05},
+    }

@@ -43,6 +43,21 @@ def test_conv_autoencoder_trains_with_mse_and_adamax(digits):
     assert history[-1]["loss"] < history[0]["loss"]
 
 
+def test_deep_autoencoder_codes_and_decodes_at_any_dims(digits):
+    model, _ = train_autoencoder(AutoencoderConfig("deep", 3, "corrected"), digits[0], recipe(1), seed=0)
+    codes = model.encode(digits[0][:5], bits=4)
+    assert codes.shape == (5, 3) and int(codes.max()) < 16
+    assert model.decode(codes, bits=4).shape == (5, 1, 28, 28)
+
+
+def test_quantization_aware_training_keeps_every_dimension_in_use(digits):
+    config = AutoencoderConfig("linear", 4, "corrected", qat_bits=2)
+    model, history = train_autoencoder(config, digits[0], recipe(5, 1e-2), seed=0)
+    codes = model.encode(digits[0], bits=2)
+    assert all(len(codes[:, j].unique()) >= 2 for j in range(4))  # no constant code
+    assert history[-1]["loss"] < history[0]["loss"]
+
+
 def test_a_denoising_autoencoder_sees_corrupted_inputs_and_clean_targets(digits):
     seen = []
 
@@ -54,6 +69,15 @@ def test_a_denoising_autoencoder_sees_corrupted_inputs_and_clean_targets(digits)
     _, history = train_autoencoder(config, digits[0], recipe(1), seed=0, corrupt=blank)
     assert seen and all(float(x.max()) == 1.0 for x in seen)  # called on the clean [0, 1] batch
     assert history[0]["loss"] > 0.05  # all-zero inputs cannot reproduce the bars
+
+
+def test_training_from_an_initial_model_starts_at_its_loss(digits):
+    config = AutoencoderConfig("linear", 4, "corrected")
+    trained, history = train_autoencoder(config, digits[0], recipe(5), seed=0)
+    _, cold = train_autoencoder(config, digits[0], recipe(1), seed=1)
+    _, warm = train_autoencoder(config, digits[0], recipe(1), seed=1, initial=trained)
+    assert warm[0]["loss"] < cold[0]["loss"]
+    assert warm[0]["loss"] <= history[-1]["loss"] * 1.5
 
 
 def test_a_nan_loss_stops_training_with_a_clear_error(digits):
