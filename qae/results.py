@@ -15,8 +15,11 @@ from typing import Any
 from qae.io import read_json, write_json, write_text
 from qae.params import UNQUANTIZED
 
-COLUMNS = ["dims", "bits", "code_bits", "total_bits", "compression_ratio", "accuracy", "mse", "bce"]
-SUMMARY_KEYS = ("accuracy", "mse")
+# total_bits: dims x bits, nominal; coded_bits: the entropy coder's payload; model_bits: the
+# ideal length under its code model; entropy_bits: the test codes' plug-in entropy (qae.codec).
+COLUMNS = ["dims", "bits", "code_bits", "total_bits", "coded_bits", "model_bits", "entropy_bits"]
+COLUMNS += ["compression_ratio", "accuracy", "mse", "bce"]
+SUMMARY_KEYS = ("accuracy", "mse", "coded_bits")
 
 
 def eval_path(eval_dir: str | os.PathLike, dims: int, bits: int | str) -> Path:

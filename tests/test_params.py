@@ -33,6 +33,10 @@ def test_the_shipped_params_are_valid(repo_params):
         ),
         (("denoising", "patch"), 29, "denoising.patch: must be an integer in 0..28"),
         (("autoencoder", "arch"), "resnet", "autoencoder.arch: must be one of linear, conv"),
+        (("codec", "smoothing"), 0, "codec.smoothing: must be a number > 0"),
+        (("codec", "table_bits"), 17, "codec.table_bits: must be an integer in 1..16"),
+        (("baselines", "jpeg_quality"), [50, 101], "baselines.jpeg_quality: must be a non-empty list"),
+        (("baselines", "pca_bits"), [0], "baselines.pca_bits: must be a non-empty list without repeats, each an"),
     ],
 )
 def test_a_bad_value_is_rejected_naming_key_and_range(repo_params, path, value, named):
