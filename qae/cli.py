@@ -23,7 +23,7 @@ import torch
 from PIL import Image, UnidentifiedImageError
 
 from qae.codec import BitstreamError, Codec, load_codec
-from qae.data import IDXError, idx_bytes, read_idx
+from qae.data import IDXError, read_idx
 from qae.io import atomic_path, write_bytes
 
 
@@ -62,6 +62,12 @@ def read_images(paths: list[Path]) -> torch.Tensor:
     if images.dim() != 3 or tuple(images.shape[1:]) != (28, 28):
         raise InputError(f"{paths[0]}: expected 28x28 images, the IDX file holds shape {tuple(images.shape)}")
     return images
+
+
+def idx_bytes(images: torch.Tensor) -> bytes:
+    """The bytes of a uint8 IDX file holding `images` (what `qae.data.parse_idx` reads)."""
+    shape = b"".join(int(n).to_bytes(4, "big") for n in images.shape)
+    return bytes([0, 0, 0x08, images.dim()]) + shape + images.contiguous().numpy().tobytes()
 
 
 def write_images(images: torch.Tensor, out: Path) -> list[Path]:

@@ -116,11 +116,3 @@ def batch_slices(n: int, batch_size: int) -> Iterator[slice]:
     """Consecutive slices covering range(n), `batch_size` at a time."""
     for start in range(0, n, batch_size):
         yield slice(start, min(start + batch_size, n))
-
-
-def idx_bytes(tensor: torch.Tensor) -> bytes:
-    """The bytes of a uint8 IDX file holding `tensor` (the inverse of `parse_idx`)."""
-    if tensor.dtype != torch.uint8:
-        raise ValueError(f"IDX files here hold uint8, got {tensor.dtype}")
-    shape = b"".join(int(n).to_bytes(4, "big") for n in tensor.shape)
-    return bytes([0, 0, _IDX_UBYTE, tensor.dim()]) + shape + tensor.contiguous().numpy().tobytes()

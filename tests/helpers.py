@@ -27,4 +27,5 @@ def shrink(params: dict) -> dict:
     p["search"].update(trials=2)
     p["tradeoff"].update(dims=[2], epochs_scale=0.02)
     p["robustness"].update(noise_std=[0, 0.5], patch=[0, 8])
+    p["baselines"].update(jpeg_quality=[10, 50], webp_quality=[10, 50], pca_k=[4], pca_bits=[2])
     return p

@@ -7,9 +7,9 @@ import pytest
 import torch
 from PIL import Image
 
-from qae.cli import main
+from qae.cli import idx_bytes, main
 from qae.codec import Codec, load_codec
-from qae.data import idx_bytes, read_idx
+from qae.data import read_idx
 from qae.models import AutoencoderConfig, build_autoencoder
 
 
