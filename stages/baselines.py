@@ -22,15 +22,15 @@ def main(argv: list[str] | None = None) -> None:
     params = load_params()
     p, batch_size = params["baselines"], params["eval"]["batch_size"]
     classifier = load_classifier(args.classifier, pick_device())
-    images, labels = load_split(args.test).values()
+    test = load_split(args.test)
+    images, labels = test["images"], test["labels"]
     raw_accuracy = classifier_accuracy(classifier, images, labels, batch_size)
     records = [label_record(raw_accuracy), *lossless_records(images, raw_accuracy)]
     records += image_codec_records(classifier, images, labels, "JPEG", p["jpeg_quality"], batch_size)
     records += image_codec_records(classifier, images, labels, "WEBP", p["webp_quality"], batch_size, method=6)
     train = load_split(args.train)["images"]
-    smoothing, table_bits = params["codec"]["smoothing"], params["codec"]["table_bits"]
-    pca = (p["pca_k"], p["pca_bits"], smoothing, table_bits, batch_size)
-    records += pca_records(classifier, train, images, labels, *pca)
+    coder = {"smoothing": params["codec"]["smoothing"], "table_bits": params["codec"]["table_bits"]}
+    records += pca_records(classifier, train, images, labels, p["pca_k"], p["pca_bits"], **coder, batch_size=batch_size)
     write_json(args.out, records)
     print(f"{len(records)} records")
 
