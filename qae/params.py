@@ -163,6 +163,13 @@ SCHEMA: dict[str, tuple[Callable[[Any], bool], str]] = {
     "compressor.epochs": _int(1),
     "compressor.dims": _list_of(_DIMS),
     "compressor.bits": _list_of(_int(1, 16)),
+    # Issue 5: bitstreams and baselines
+    "codec.smoothing": _positive(),
+    "codec.table_bits": _int(1, 16),
+    "baselines.jpeg_quality": _list_of(_int(0, 100)),
+    "baselines.webp_quality": _list_of(_int(0, 100)),
+    "baselines.pca_k": _list_of(_int(1, 784)),
+    "baselines.pca_bits": _list_of(_int(1, 16)),
 }
 
 

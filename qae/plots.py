@@ -16,6 +16,7 @@ import torch
 from qae.io import atomic_path
 from qae.models import Autoencoder
 from qae.params import UNQUANTIZED
+from qae.rate import TARGETS, methods, pareto_front
 from qae.results import POST_000_ACCURACY_AT_64
 
 LABELS = {
@@ -244,3 +245,45 @@ def qat_figure(records: list[dict[str, Any]]) -> plt.Figure:
 def write_qat_plots(records: list[dict[str, Any]], out_dir: str | os.PathLike) -> None:
     """The quantization-aware training comparison as a PNG in `out_dir`."""
     _save(qat_figure(records), Path(out_dir) / "qat_vs_post_training.png")
+
+
+def rate_accuracy_figure(records: list[dict[str, Any]], raw_accuracy: float) -> plt.Figure:
+    """Accuracy against bits per image (log scale) for every method: all its points, and
+    its Pareto front as a line; whole range on the left, the top on the right."""
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5.2))
+    names = methods(records)
+    bases = list(dict.fromkeys(m.removesuffix("_payload") for m in names))
+    colors = dict(zip(bases, plt.cm.tab10(range(len(bases))), strict=True))
+    for ax in axes:
+        for m in names:
+            rows = [r for r in records if r["method"] == m]
+            color, dashed = colors[m.removesuffix("_payload")], m.endswith("_payload")
+            ax.plot([r["bits_per_image"] for r in rows], [r["accuracy"] for r in rows], ".", color=color, alpha=0.35)
+            front = pareto_front(rows)
+            ax.plot(
+                [r["bits_per_image"] for r in front],
+                [r["accuracy"] for r in front],
+                "o--" if dashed else "o-",
+                color=color,
+                ms=4,
+                mfc="white" if dashed else color,
+                label=m.replace("_", " "),
+            )
+        ax.axhline(raw_accuracy, color="0.4", ls=":", lw=1, label="raw test images")
+        for target in TARGETS.values():
+            ax.axhline(target, color="0.75", lw=0.8, zorder=0)
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("bits per image")
+        ax.grid(alpha=0.3, which="both")
+        ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    axes[0].set_ylabel("classifier accuracy on the decoded images")
+    axes[0].set_title("Every method, Pareto front as a line")
+    axes[1].set_ylim(0.95, 1.0)
+    axes[1].set_title("Above 95%: the 97% and 98% lines")
+    axes[1].legend(loc="lower right", fontsize=8)
+    return fig
+
+
+def write_rate_accuracy_plot(records: list[dict[str, Any]], raw_accuracy: float, path: str | os.PathLike) -> None:
+    """The rate-accuracy figure as a PNG."""
+    _save(rate_accuracy_figure(records, raw_accuracy), path)

@@ -15,8 +15,11 @@ from typing import Any
 from qae.io import read_json, write_json, write_text
 from qae.params import UNQUANTIZED
 
-COLUMNS = ["dims", "bits", "code_bits", "total_bits", "compression_ratio", "accuracy", "mse", "bce"]
-SUMMARY_KEYS = ("accuracy", "mse")
+# total_bits: dims x bits, nominal; coded_bits: the entropy coder's payload; model_bits: the
+# ideal length under its code model; entropy_bits: the test codes' plug-in entropy (qae.codec).
+COLUMNS = ["dims", "bits", "code_bits", "total_bits", "coded_bits", "model_bits", "entropy_bits"]
+COLUMNS += ["compression_ratio", "accuracy", "mse", "bce"]
+SUMMARY_KEYS = ("accuracy", "mse", "coded_bits")
 
 
 def eval_path(eval_dir: str | os.PathLike, dims: int, bits: int | str) -> Path:
@@ -37,13 +40,14 @@ def load_records(eval_dir: str | os.PathLike, dims: list[int], bits: list[int | 
     return records
 
 
-def summary(records: list[dict[str, Any]], lossless: dict[str, float]) -> dict[str, Any]:
+def summary(records: list[dict[str, Any]], lossless: dict[str, float] | None = None) -> dict[str, Any]:
     """Nested metrics for `dvc metrics`: dims_64.bits_8.accuracy, ..., lossless.gzip.ratio."""
     nested: dict[str, Any] = {}
     for r in records:
         item = {k: round(r[k], 6) for k in SUMMARY_KEYS}
         nested.setdefault(f"dims_{r['dims']}", {})[f"bits_{r['bits']}"] = item
-    nested["lossless"] = {"gzip": {k: round(v, 4) for k, v in lossless.items()}}
+    if lossless is not None:
+        nested["lossless"] = {"gzip": {k: round(v, 4) for k, v in lossless.items()}}
     return nested
 
 

@@ -29,4 +29,5 @@ def shrink(params: dict) -> dict:
     p["robustness"].update(noise_std=[0, 0.5], patch=[0, 8])
     p["qat"].update(bits=[2])
     p["compressor"].update(dims=[4], bits=[2], epochs=1)
+    p["baselines"].update(jpeg_quality=[10, 50], webp_quality=[10, 50], pca_k=[4], pca_bits=[2])
     return p

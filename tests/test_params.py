@@ -35,6 +35,10 @@ def test_the_shipped_params_are_valid(repo_params):
         (("autoencoder", "arch"), "resnet", "autoencoder.arch: must be one of linear, conv"),
         (("qat", "bits"), [0], "qat.bits: must be a non-empty list without repeats, each an integer in 1..16"),
         (("denoising", "start"), "warm", "denoising.start: must be one of plain, scratch"),
+        (("codec", "smoothing"), 0, "codec.smoothing: must be a number > 0"),
+        (("codec", "table_bits"), 17, "codec.table_bits: must be an integer in 1..16"),
+        (("baselines", "jpeg_quality"), [50, 101], "baselines.jpeg_quality: must be a non-empty list"),
+        (("baselines", "pca_bits"), [0], "baselines.pca_bits: must be a non-empty list without repeats, each an"),
     ],
 )
 def test_a_bad_value_is_rejected_naming_key_and_range(repo_params, path, value, named):

@@ -14,6 +14,7 @@ import yaml
 from tests.helpers import ROOT, SAMPLE_MIRROR, shrink
 
 pytestmark = pytest.mark.slow
+CODING_KEYS = {"coded_bits", "model_bits", "entropy_bits"}
 COPIED = ["dvc.yaml", "params.yaml", ".dvcignore", "qae", "stages", ".dvc/config", ".dvc/plots"]
 
 
@@ -59,6 +60,7 @@ def test_repro_runs_every_stage(project):
     stages = ["download", "split", "train_classifier", "train_headline", "eval_headline", "aggregate", "plot"]
     stages += ["search", "train_conv@2", "train_denoising@2", "robustness@2", "report_conv"]
     stages += ["train_qat@8-2", "eval_qat@8-2", "report_qat", "train_compressor@4-2", "eval_compressor@4-2"]
+    stages += ["baselines", "rate_accuracy"]
     for stage in stages:
         assert f"Running stage '{stage}'" in log
 
@@ -66,8 +68,9 @@ def test_repro_runs_every_stage(project):
 def test_headline_metrics_hold_the_numbers_exp_show_needs(project):
     root, params, _ = project
     headline = json.loads((root / "metrics/headline.json").read_text())
-    assert set(headline) == {"accuracy", "mse", "bce", "total_bits", "compression_ratio"}
+    assert set(headline) == {"accuracy", "mse", "bce", "total_bits", "compression_ratio"} | CODING_KEYS
     assert headline["total_bits"] == params["dims"] * params["bits"]
+    assert 0 < headline["coded_bits"] <= headline["total_bits"] + 32  # the payload is whole 32-bit words
     assert 0 <= headline["accuracy"] <= 1
 
 
@@ -76,7 +79,7 @@ def test_summary_is_nested_by_dims_and_bits(project):
     summary = json.loads((root / "metrics/summary.json").read_text())
     for d in params["sweep"]["dims"]:
         for b in params["sweep"]["bits"]:
-            assert set(summary[f"dims_{d}"][f"bits_{b}"]) == {"accuracy", "mse"}
+            assert set(summary[f"dims_{d}"][f"bits_{b}"]) == {"accuracy", "mse", "coded_bits"}
     assert summary["lossless"]["gzip"]["ratio"] > 1
 
 
@@ -129,11 +132,36 @@ def test_quantization_aware_results_sit_beside_post_training_ones(project):
     assert (root / "plots/qat/qat_vs_post_training.png").stat().st_size > 5000
 
 
+def test_every_eval_item_writes_a_codec_the_cli_can_use(project, tmp_path):
+    root, params, _ = project
+    dims = params["sweep"]["dims"][0]
+    for b in params["sweep"]["bits"]:
+        assert (root / f"data/codecs/{dims}-{b}.pt").is_file()
+    codec = str(root / f"data/codecs/{dims}-{params['sweep']['bits'][0]}.pt")
+    images = str(SAMPLE_MIRROR / "t10k-images-idx3-ubyte.gz")
+    run(root, sys.executable, "-m", "qae.cli", "compress", "--codec", codec, images, "-o", str(tmp_path / "t.qae"))
+    run(root, sys.executable, "-m", "qae.cli", "decompress", "--codec", codec, str(tmp_path / "t.qae"), "-o", "t.idx")
+    assert (root / "t.idx").stat().st_size == 16 + 200 * 28 * 28
+
+
+def test_baselines_and_autoencoders_share_one_table_and_figure(project):
+    root, params, _ = project
+    records = json.loads((root / "metrics/rate_accuracy/records.json").read_text())
+    methods = {r["method"] for r in records}
+    assert {"label", "png", "gzip", "jpeg", "jpeg_payload", "webp", "webp_payload", "pca", "autoencoder"} == methods
+    b = params["baselines"]
+    assert sum(r["method"] == "jpeg" for r in records) == len(b["jpeg_quality"])
+    summary = json.loads((root / "metrics/rate_accuracy/summary.json").read_text())
+    assert set(summary) == methods and set(summary["jpeg"]) == {"bits_at_97", "bits_at_98"}
+    assert (root / "plots/rate_accuracy/rate_accuracy.png").stat().st_size > 20000
+
+
 def test_dvc_plots_show_renders_the_curves(project):
     root, _, _ = project
     dvc(root, "plots", "show", "-o", "rendered")
     html = (root / "rendered" / "index.html").read_text()
     assert "accuracy_vs_total_bits" in html and '"dims"' in html
+    assert "rate_accuracy" in html and '"method"' in html
 
 
 def test_the_readme_api_example_runs(project, monkeypatch):

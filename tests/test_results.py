@@ -10,6 +10,7 @@ def eval_dir(tmp_path):
         for b in (2, "fp32"):
             total = d * (32 if b == "fp32" else b)
             record = {"accuracy": 0.5, "mse": 0.1, "bce": 0.3, "total_bits": total, "compression_ratio": 6272 / total}
+            record |= {"coded_bits": total - 0.5, "model_bits": None, "entropy_bits": None}
             write_json(tmp_path / f"{d}-{b}.json", record)
     return tmp_path
 
@@ -27,7 +28,7 @@ def test_a_missing_item_names_the_stage_to_run(eval_dir):
 
 def test_summary_nests_by_dims_then_bits(eval_dir):
     nested = summary(load_records(eval_dir, [4], [2, "fp32"]), {"ratio": 4.7, "bits_per_image": 1300.0})
-    assert nested["dims_4"]["bits_fp32"] == {"accuracy": 0.5, "mse": 0.1}
+    assert nested["dims_4"]["bits_fp32"] == {"accuracy": 0.5, "mse": 0.1, "coded_bits": 127.5}
     assert nested["lossless"]["gzip"]["ratio"] == 4.7
 
 

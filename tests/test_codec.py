@@ -1,0 +1,143 @@
+"""The entropy coder and its bitstreams: lossless, honest about size, loud on bad input."""
+
+import numpy as np
+import pytest
+import torch
+
+import qae
+from qae.codec import (
+    HEADER_BYTES,
+    BitstreamError,
+    Codec,
+    code_length,
+    coding_metrics,
+    decode_codes,
+    empirical_entropy,
+    encode_codes,
+    fit_counts,
+    load_codec,
+    probabilities,
+)
+from qae.models import AutoencoderConfig, build_autoencoder
+
+
+def random_codes(n: int, dims: int, bits: int, seed: int = 0) -> torch.Tensor:
+    """Codes with a different skewed distribution per dimension."""
+    g = torch.Generator().manual_seed(seed)
+    spread = torch.linspace(0.05, 1.0, dims)
+    u = torch.rand(n, dims, generator=g) ** (1 / spread)  # dimension 0 piles up near the top level
+    return qae.to_codes(u, bits)
+
+
+@pytest.mark.parametrize(("bits", "table_bits"), [(1, 8), (3, 8), (8, 8), (12, 8), (32, 8), (20, 2)])
+def test_random_codes_round_trip_exactly(bits, table_bits):
+    codes = random_codes(300, 5, bits)
+    train = random_codes(1000, 5, bits, seed=1)
+    probs = probabilities(fit_counts(train, bits, table_bits), 0.5)
+    payload = encode_codes(codes, probs, bits, table_bits)
+    assert torch.equal(decode_codes(payload, probs, bits, table_bits, len(codes)), codes)
+
+
+def test_levels_never_seen_in_training_still_round_trip():
+    train = torch.zeros(100, 3, dtype=torch.long)  # only level 0
+    codes = torch.tensor([[15, 7, 0], [3, 15, 1]])
+    probs = probabilities(fit_counts(train, 4, 8), 0.5)
+    assert torch.equal(decode_codes(encode_codes(codes, probs, 4, 8), probs, 4, 8, 2), codes)
+
+
+def test_skewed_codes_cost_about_their_model_length_below_the_nominal_bits():
+    codes = random_codes(5000, 4, 6)
+    probs = probabilities(fit_counts(codes, 6, 8), 0.5)
+    coded = 8 * len(encode_codes(codes, probs, 6, 8))
+    ideal = code_length(codes, probs, 6, 8)
+    assert ideal <= coded <= ideal + 64  # the range coder's overhead: a few words
+    assert coded < 0.9 * codes.numel() * 6
+    assert empirical_entropy(codes) <= ideal / len(codes) + 1e-9  # no model beats the plug-in entropy
+
+
+@pytest.fixture(scope="module")
+def model() -> qae.Autoencoder:
+    torch.manual_seed(0)
+    model = build_autoencoder(AutoencoderConfig("linear", 6, "corrected")).eval()
+    g = torch.Generator().manual_seed(0)
+    model.bottleneck.fit_range(model.encoder(torch.rand(200, 1, 28, 28, generator=g)).detach())
+    return model
+
+
+@pytest.fixture(scope="module")
+def images() -> torch.Tensor:
+    return torch.randint(0, 256, (40, 28, 28), dtype=torch.uint8, generator=torch.Generator().manual_seed(1))
+
+
+@pytest.fixture(scope="module")
+def codec(model, images) -> Codec:
+    return Codec.fit(model, images, bits=4)
+
+
+def test_decompress_gives_the_model_s_reconstructions(codec, model, images):
+    restored = qae.decompress(qae.compress(images, codec), codec)
+    assert torch.allclose(restored, model.reconstruct(images, 4), atol=1e-6)
+
+
+def test_fp32_codec_sends_the_float_code_raw(model, images):
+    codec = Codec.fit(model, images, bits=None)
+    data = codec.compress(images)
+    assert len(data) == HEADER_BYTES + 4 * 6 * len(images)
+    assert torch.allclose(codec.decompress(data), model.reconstruct(images, None), atol=1e-6)
+
+
+def test_reported_bits_per_image_are_the_payload_bytes_written(codec, images):
+    metrics = coding_metrics(codec, images)
+    data = codec.compress(images)
+    assert metrics["coded_bits"] == 8 * (len(data) - HEADER_BYTES) / len(images)
+    assert metrics["model_bits"] <= metrics["coded_bits"]
+
+
+def test_a_saved_codec_loads_with_the_same_id_and_output(codec, images, tmp_path):
+    codec.save(tmp_path / "codec.pt")
+    loaded = load_codec(tmp_path / "codec.pt")
+    assert loaded.id == codec.id
+    assert loaded.compress(images) == codec.compress(images)
+
+
+def test_saving_is_deterministic(codec, tmp_path):
+    codec.save(tmp_path / "a.pt")
+    codec.save(tmp_path / "b.pt")
+    assert (tmp_path / "a.pt").read_bytes() == (tmp_path / "b.pt").read_bytes()
+
+
+@pytest.mark.parametrize("cut", [0, 10, HEADER_BYTES, -1])
+def test_truncated_bitstreams_are_refused(codec, images, cut):
+    data = codec.compress(images)
+    with pytest.raises(BitstreamError, match="truncated"):
+        codec.decompress(data[:cut])
+
+
+@pytest.mark.parametrize("position", [0, 4, 9, 20, HEADER_BYTES + 3, -1])
+def test_a_flipped_bit_anywhere_is_refused(codec, images, position):
+    data = bytearray(codec.compress(images))
+    data[position] ^= 0x10
+    with pytest.raises(BitstreamError):
+        codec.decompress(bytes(data))
+
+
+def test_trailing_bytes_are_refused(codec, images):
+    with pytest.raises(BitstreamError, match="unexpected bytes"):
+        codec.decompress(codec.compress(images) + b"\0")
+
+
+def test_a_bitstream_of_another_codec_is_refused(codec, model, images):
+    other = Codec.fit(model, images[:10], bits=4)  # same model and bits, another code model
+    with pytest.raises(BitstreamError, match="another codec"):
+        codec.decompress(other.compress(images))
+
+
+def test_a_file_that_is_no_codec_is_refused(tmp_path):
+    (tmp_path / "x.pt").write_bytes(b"hello")
+    with pytest.raises(ValueError, match="not a qae codec file"):
+        load_codec(tmp_path / "x.pt")
+
+
+def test_probabilities_give_every_level_some_mass():
+    probs = probabilities(torch.tensor([[10, 0, 0, 0]]), 0.5)
+    assert np.all(probs > 0) and np.allclose(probs.sum(1), 1)
