@@ -6,6 +6,7 @@
 >>> images_hat = model.decode(codes, bits=8)  # (N, 1, 28, 28) float in [0, 1]
 """
 
+from qae import extra_models  # noqa: F401  (registers the autoencoders of posts 002 and 004)
 from qae.models import Autoencoder, Classifier, load_autoencoder, load_classifier
 from qae.quantize import Bottleneck, from_codes, round_to_bits, to_codes
 

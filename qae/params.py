@@ -21,6 +21,8 @@ LOSSES = ("bce", "mse")
 OPTIMIZERS = ("adam", "adamax")
 CORRUPTIONS = ("noise", "occlusion", "both")
 RECIPES = ("post", "corrected")
+CLUSTER_METHODS = ("kmeans", "tsne_gmm")  # qae.cluster
+STARTS = ("default", "mean")  # qae.lowdims: where the MLP autoencoder starts training
 
 
 class ParamsError(ValueError):
@@ -155,6 +157,23 @@ SCHEMA: dict[str, tuple[Callable[[Any], bool], str]] = {
     "denoising.corruption": _choice(CORRUPTIONS),
     "denoising.noise_std": _non_negative(),
     "denoising.patch": _int(0, 28),
+    # Posts 002, 003 (section V) and 004.
+    "latent.grid": _int(2, 1000),
+    "latent.samples": _int(1, 10_000),
+    "latent.samples_per_row": _int(1, 100),
+    "latent.jump_factor": _positive(),
+    "digits.epochs": _int(1),
+    "digits.batch_size": _int(1),
+    "digits.optimizer": _choice(("sgd", "adam")),
+    "digits.lr": _positive(),
+    "digits.momentum": (lambda v: _is_number(v) and 0 <= v < 1, "a number in [0, 1)"),
+    "digits.method": _choice(CLUSTER_METHODS),
+    "digits.perplexity": _positive(),
+    "lowdims.dims": _list_of(_DIMS),
+    "lowdims.starts": _list_of(_choice(STARTS)),
+    "lowdims.epochs": _int(1),
+    "lowdims.batch_size": _int(1),
+    "lowdims.lr": _positive(),
 }
 
 
