@@ -167,6 +167,7 @@ SCHEMA: dict[str, tuple[Callable[[Any], bool], str]] = {
     "digits.optimizer": _choice(("sgd", "adam")),
     "digits.lr": _positive(),
     "digits.momentum": (lambda v: _is_number(v) and 0 <= v < 1, "a number in [0, 1)"),
+    "digits.codes_dims": _DIMS,
     "digits.method": _choice(CLUSTER_METHODS),
     "digits.perplexity": _positive(),
     "lowdims.dims": _list_of(_DIMS),
@@ -216,6 +217,8 @@ def validate_params(params: dict[str, Any]) -> dict[str, Any]:
                 "data.val_fraction: must leave at least one image on each side of the "
                 f"train/validation split of data.autoencoder_size={data['autoencoder_size']}"
             )
+        if params["digits"]["codes_dims"] not in params["sweep"]["dims"]:
+            problems.append("digits.codes_dims: must be one of sweep.dims (the autoencoder whose codes are clustered)")
         search = params["search"]
         if len(search["epochs"]) != len(search["epoch_probs"]):
             problems.append("search.epoch_probs: must have one probability per entry of search.epochs")

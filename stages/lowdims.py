@@ -4,6 +4,8 @@ with the fix (it starts at the mean image); loss curves, metrics, and the post's
 import argparse
 from pathlib import Path
 
+import torch
+
 from qae import analysis_plots as figures
 from qae.data import load_split
 from qae.io import write_json
@@ -19,6 +21,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--plots", required=True, help="folder for the PNGs")
     args = parser.parse_args(argv)
     params = load_params()
+    torch.set_num_threads(1)  # small models: on a busy CPU, handing work between threads costs more than it gains
     p = params["lowdims"]
     train, test = load_split(args.train), load_split(args.test)
     curves, metrics, models = study(

@@ -3,6 +3,8 @@ trained without labels (MSE, SGD with momentum)."""
 
 import argparse
 
+import torch
+
 from qae.cluster import train_softmax
 from qae.data import load_split
 from qae.io import save_torch
@@ -16,6 +18,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", required=True, help="checkpoint to write")
     args = parser.parse_args(argv)
     params = load_params()
+    torch.set_num_threads(1)  # small models: on a busy CPU, handing work between threads costs more than it gains
     p = params["digits"]
     images = load_split(args.train)["images"]
     model, history = train_softmax(

@@ -27,4 +27,7 @@ def shrink(params: dict) -> dict:
     p["search"].update(trials=2)
     p["tradeoff"].update(dims=[2], epochs_scale=0.02)
     p["robustness"].update(noise_std=[0, 0.5], patch=[0, 8])
+    p["latent"].update(grid=12, samples=10, samples_per_row=5)
+    p["digits"].update(epochs=1, codes_dims=8, perplexity=10)
+    p["lowdims"].update(dims=[3], epochs=1)
     return p

@@ -33,6 +33,14 @@ def test_the_shipped_params_are_valid(repo_params):
         ),
         (("denoising", "patch"), 29, "denoising.patch: must be an integer in 0..28"),
         (("autoencoder", "arch"), "resnet", "autoencoder.arch: must be one of linear, conv"),
+        (("latent", "grid"), 1, "latent.grid: must be an integer in 2..1000"),
+        (("latent", "jump_factor"), 0, "latent.jump_factor: must be a number > 0"),
+        (("digits", "optimizer"), "adamax", "digits.optimizer: must be one of sgd, adam"),
+        (("digits", "momentum"), 1.0, "digits.momentum: must be a number in [0, 1)"),
+        (("digits", "method"), "dbscan", "digits.method: must be one of kmeans, tsne_gmm"),
+        (("digits", "codes_dims"), 48, "digits.codes_dims: must be one of sweep.dims"),
+        (("lowdims", "starts"), ["default", "zero"], "lowdims.starts: must be a non-empty list"),
+        (("lowdims", "dims"), [3, 3], "lowdims.dims: must be a non-empty list without repeats"),
     ],
 )
 def test_a_bad_value_is_rejected_naming_key_and_range(repo_params, path, value, named):
