@@ -58,17 +58,21 @@ def cluster_codes(
     from sklearn.decomposition import PCA
     from sklearn.manifold import TSNE
     from sklearn.mixture import GaussianMixture
+    from threadpoolctl import threadpool_limits
 
     if method not in CLUSTER_METHODS:
         raise ValueError(f"unknown cluster method {method!r}; one of {', '.join(CLUSTER_METHODS)}")
-    z = codes.double().numpy()
-    if z.shape[1] > pca_dims:
-        z = PCA(pca_dims, random_state=seed).fit_transform(z)
-    if method == "kmeans":
-        return KMeans(clusters, n_init=10, random_state=seed).fit_predict(z), None
-    embedding = TSNE(2, perplexity=perplexity, init="pca", random_state=seed).fit_transform(z)
-    mixture = GaussianMixture(clusters, n_init=5, random_state=seed).fit(embedding)
-    return mixture.predict(embedding), embedding
+    # One thread: scikit-learn's parallel sums (k-means, t-SNE) may round differently with
+    # another thread count; with one, every machine gets the same clusters.
+    with threadpool_limits(1):
+        z = codes.double().numpy()
+        if z.shape[1] > pca_dims:
+            z = PCA(pca_dims, random_state=seed).fit_transform(z)
+        if method == "kmeans":
+            return KMeans(clusters, n_init=10, random_state=seed).fit_predict(z), None
+        embedding = TSNE(2, perplexity=perplexity, init="pca", random_state=seed).fit_transform(z)
+        mixture = GaussianMixture(clusters, n_init=5, random_state=seed).fit(embedding)
+        return mixture.predict(embedding), embedding
 
 
 def confusion_rows(actual: torch.Tensor, assigned: np.ndarray, mapping: np.ndarray) -> list[dict[str, int]]:

@@ -6,6 +6,15 @@ from qae.lowdims import mean_image, mean_image_loss, saturation, train_mlp
 from qae.models import AutoencoderConfig
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """A 784-100-3 MLP is too small to share between threads: one is faster, above all on a busy CPU."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture
 def strokes() -> torch.Tensor:
     """512 synthetic 'digits': a bright bar at one of 16 positions, rows or columns."""
