@@ -114,7 +114,8 @@ def confusion_figure(confusion: np.ndarray, mapping: np.ndarray, accuracy: float
         for c in range(counts.shape[1]):
             dark = counts[r, c] > counts.max() / 2
             ax.text(c, r, str(counts[r, c]), ha="center", va="center", fontsize=7, color="w" if dark else "k")
-    ax.set_xticks(range(len(order)), [f"{k}\n->{mapping[k]}" for k in order], fontsize=8)
+    used = confusion.sum(0) > 0
+    ax.set_xticks(range(len(order)), [f"{k}\n->{mapping[k]}" if used[k] else f"{k}\nunused" for k in order], fontsize=8)
     ax.set_yticks(range(counts.shape[0]))
     ax.set_xlabel("neuron / cluster -> the digit it is mapped to")
     ax.set_ylabel("actual digit")
