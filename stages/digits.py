@@ -8,7 +8,7 @@ from pathlib import Path
 from qae import analysis_plots as figures
 from qae.cluster import cluster_codes, confusion_rows, score
 from qae.data import load_split
-from qae.io import write_json
+from qae.io import write_json, write_json_records
 from qae.models import load_autoencoder
 from qae.params import load_params
 from qae.train import encode_float, pick_device
@@ -46,7 +46,8 @@ def main(argv: list[str] | None = None) -> None:
     }
     for name, assigned in (("softmax", neurons), ("clusters", clusters), ("kmeans", kmeans)):
         r = results[name]
-        write_json(out / f"{name}_confusion.json", confusion_rows(labels, assigned, r["mapping"]))
+        if name != "kmeans":  # the baseline gets its PNG only
+            write_json_records(out / f"{name}_confusion.json", confusion_rows(labels, assigned, r["mapping"]))
         fig = figures.confusion_figure(r["confusion"], r["mapping"], r["mapping_accuracy"], titles[name])
         figures.save(fig, plots / f"{name}_confusion.png")
     if embedding is not None:
