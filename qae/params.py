@@ -21,6 +21,8 @@ LOSSES = ("bce", "mse")
 OPTIMIZERS = ("adam", "adamax")
 CORRUPTIONS = ("noise", "occlusion", "both")
 RECIPES = ("post", "corrected")
+CLUSTER_METHODS = ("kmeans", "tsne_gmm")  # qae.cluster
+STARTS = ("default", "mean")  # qae.lowdims: where the MLP autoencoder starts training
 
 
 class ParamsError(ValueError):
@@ -170,6 +172,24 @@ SCHEMA: dict[str, tuple[Callable[[Any], bool], str]] = {
     "baselines.webp_quality": _list_of(_int(0, 100)),
     "baselines.pca_k": _list_of(_int(1, 784)),
     "baselines.pca_bits": _list_of(_int(1, 16)),
+    # Posts 002, 003 (section V) and 004.
+    "latent.grid": _int(2, 1000),
+    "latent.samples": _int(1, 10_000),
+    "latent.samples_per_row": _int(1, 100),
+    "latent.jump_factor": _positive(),
+    "digits.epochs": _int(1),
+    "digits.batch_size": _int(1),
+    "digits.optimizer": _choice(("sgd", "adam")),
+    "digits.lr": _positive(),
+    "digits.momentum": (lambda v: _is_number(v) and 0 <= v < 1, "a number in [0, 1)"),
+    "digits.codes_dims": _DIMS,
+    "digits.method": _choice(CLUSTER_METHODS),
+    "digits.perplexity": _positive(),
+    "lowdims.dims": _list_of(_DIMS),
+    "lowdims.starts": _list_of(_choice(STARTS)),
+    "lowdims.epochs": _int(1),
+    "lowdims.batch_size": _int(1),
+    "lowdims.lr": _positive(),
 }
 
 
@@ -217,6 +237,8 @@ def validate_params(params: dict[str, Any]) -> dict[str, Any]:
             problems.append(
                 f"qat.bits: {missing} must also be in sweep.bits, to compare with quantizing after training"
             )
+        if params["digits"]["codes_dims"] not in params["sweep"]["dims"]:
+            problems.append("digits.codes_dims: must be one of sweep.dims (the autoencoder whose codes are clustered)")
         search = params["search"]
         if len(search["epochs"]) != len(search["epoch_probs"]):
             problems.append("search.epoch_probs: must have one probability per entry of search.epochs")

@@ -1,7 +1,9 @@
+import json
+
 import pytest
 import torch
 
-from qae.io import atomic_path, read_json, save_torch, write_json
+from qae.io import atomic_path, read_json, save_torch, write_json, write_json_records
 
 
 def test_write_json_round_trips(tmp_path):
@@ -24,3 +26,10 @@ def test_save_torch_writes_equal_bytes_for_equal_tensors(tmp_path):
     save_torch(tmp_path / "a.pt", obj)
     save_torch(tmp_path / "b.pt", obj)
     assert (tmp_path / "a.pt").read_bytes() == (tmp_path / "b.pt").read_bytes()
+
+
+def test_json_records_are_one_per_line_and_read_back(tmp_path):
+    records = [{"actual": 1, "predicted": 7}, {"actual": 2, "predicted": 2}]
+    write_json_records(tmp_path / "rows.json", records)
+    text = (tmp_path / "rows.json").read_text()
+    assert json.loads(text) == records and len(text.splitlines()) == 4

@@ -39,6 +39,14 @@ def test_the_shipped_params_are_valid(repo_params):
         (("codec", "table_bits"), 17, "codec.table_bits: must be an integer in 1..16"),
         (("baselines", "jpeg_quality"), [50, 101], "baselines.jpeg_quality: must be a non-empty list"),
         (("baselines", "pca_bits"), [0], "baselines.pca_bits: must be a non-empty list without repeats, each an"),
+        (("latent", "grid"), 1, "latent.grid: must be an integer in 2..1000"),
+        (("latent", "jump_factor"), 0, "latent.jump_factor: must be a number > 0"),
+        (("digits", "optimizer"), "adamax", "digits.optimizer: must be one of sgd, adam"),
+        (("digits", "momentum"), 1.0, "digits.momentum: must be a number in [0, 1)"),
+        (("digits", "method"), "dbscan", "digits.method: must be one of kmeans, tsne_gmm"),
+        (("digits", "codes_dims"), 48, "digits.codes_dims: must be one of sweep.dims"),
+        (("lowdims", "starts"), ["default", "zero"], "lowdims.starts: must be a non-empty list"),
+        (("lowdims", "dims"), [3, 3], "lowdims.dims: must be a non-empty list without repeats"),
     ],
 )
 def test_a_bad_value_is_rejected_naming_key_and_range(repo_params, path, value, named):

@@ -61,6 +61,7 @@ def test_repro_runs_every_stage(project):
     stages += ["search", "train_conv@2", "train_denoising@2", "robustness@2", "report_conv"]
     stages += ["train_qat@8-2", "eval_qat@8-2", "report_qat", "train_compressor@4-2", "eval_compressor@4-2"]
     stages += ["baselines", "rate_accuracy"]
+    stages += ["latent", "train_softmax", "digits", "lowdims"]
     for stage in stages:
         assert f"Running stage '{stage}'" in log
 
@@ -156,12 +157,43 @@ def test_baselines_and_autoencoders_share_one_table_and_figure(project):
     assert (root / "plots/rate_accuracy/rate_accuracy.png").stat().st_size > 20000
 
 
+def test_the_latent_study_scores_the_surface_and_draws_the_posts_figures(project):
+    root, _, _ = project
+    latent = json.loads((root / "metrics/latent.json").read_text())
+    assert 0 <= latent["discontinuous_borders"] <= 1 and latent["max_jump"] >= latent["max_jump_in_basin"]
+    names = {p.name for p in (root / "plots/latent").iterdir()}
+    assert names == {"codes.png", "samples.png", "distance_3d.png", "distance_top.png"}
+
+
+def test_digits_reports_mapping_accuracies_and_confusion_records(project):
+    root, _, _ = project
+    summary = json.loads((root / "metrics/digits/summary.json").read_text())
+    assert set(summary) == {"softmax", "clusters", "kmeans"}
+    assert all(0.1 <= s["mapping_accuracy"] <= 1 for s in summary.values())
+    rows = json.loads((root / "metrics/digits/clusters_confusion.json").read_text())
+    assert len(rows) == 200 and set(rows[0]) == {"actual", "cluster", "predicted"}
+    assert {"softmax_confusion.png", "clusters_confusion.png", "embedding.png"} <= {
+        p.name for p in (root / "plots/digits").iterdir()
+    }
+
+
+def test_lowdims_records_a_curve_per_model_and_the_mean_image_loss(project):
+    root, params, _ = project
+    curves = json.loads((root / "metrics/lowdims/curves.json").read_text())
+    p = params["lowdims"]
+    assert len(curves) == len(p["dims"]) * len(p["starts"]) * p["epochs"]
+    summary = json.loads((root / "metrics/lowdims/summary.json").read_text())
+    assert summary["mean_image_loss"] > 0 and set(summary["dims_3"]) == set(p["starts"])
+    assert {p.name for p in (root / "plots/lowdims").iterdir()} == {"loss.png", "digits.png"}
+
+
 def test_dvc_plots_show_renders_the_curves(project):
     root, _, _ = project
     dvc(root, "plots", "show", "-o", "rendered")
     html = (root / "rendered" / "index.html").read_text()
     assert "accuracy_vs_total_bits" in html and '"dims"' in html
     assert "rate_accuracy" in html and '"method"' in html
+    assert "clusters_confusion" in html and "lowdims_loss" in html
 
 
 def test_the_readme_api_example_runs(project, monkeypatch):
