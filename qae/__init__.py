@@ -8,7 +8,6 @@
 >>> images_hat = qae.decompress(data, "data/codecs/64-8.pt")
 """
 
-from qae import extra_models  # noqa: F401  (registers the autoencoders of posts 002 and 004)
 from qae.codec import BitstreamError, Codec, compress, decompress, load_codec
 from qae.models import Autoencoder, Classifier, load_autoencoder, load_classifier
 from qae.quantize import Bottleneck, from_codes, round_to_bits, to_codes

@@ -15,8 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from qae.data import as_unit_images
-from qae.extra_models import SoftmaxAutoencoder
-from qae.models import AutoencoderConfig
+from qae.models import AutoencoderConfig, SoftmaxAutoencoder
 from qae.params import CLUSTER_METHODS
 from qae.train import fit, make_deterministic, pick_device
 

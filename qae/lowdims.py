@@ -18,8 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from qae.data import as_unit_images, batch_slices
-from qae.extra_models import MLPAutoencoder
-from qae.models import AutoencoderConfig
+from qae.models import AutoencoderConfig, MLPAutoencoder
 from qae.params import STARTS
 from qae.train import fit, make_deterministic, pick_device
 

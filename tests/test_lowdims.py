@@ -1,9 +1,8 @@
 import pytest
 import torch
 
-from qae.extra_models import MLPAutoencoder
 from qae.lowdims import mean_image, mean_image_loss, saturation, train_mlp
-from qae.models import AutoencoderConfig
+from qae.models import AutoencoderConfig, MLPAutoencoder
 
 
 @pytest.fixture(autouse=True)

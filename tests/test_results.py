@@ -41,7 +41,8 @@ def test_csv_has_a_header_and_a_row_per_item(eval_dir):
 def test_quantization_aware_records_pair_with_post_training_ones(eval_dir, tmp_path_factory):
     aware_dir = tmp_path_factory.mktemp("eval_qat")
     for d in (4, 8):
-        write_json(aware_dir / f"{d}-2.json", {"accuracy": 0.9, "mse": 0.05, "bce": 0.2, "total_bits": 2 * d})
+        record = {"accuracy": 0.9, "mse": 0.05, "bce": 0.2, "total_bits": 2 * d, "coded_bits": 2 * d - 0.25}
+        write_json(aware_dir / f"{d}-2.json", record)
     records = qat_records(eval_dir, aware_dir, [4, 8], [2])
     assert [(r["training"], r["dims"]) for r in records] == [
         ("post-training", 4),
@@ -52,6 +53,6 @@ def test_quantization_aware_records_pair_with_post_training_ones(eval_dir, tmp_p
     assert records[-1]["series"] == "2 bits, aware"
     nested = qat_summary(records)
     assert nested["dims_8"]["bits_2"] == {
-        "post-training": {"accuracy": 0.5, "mse": 0.1},
-        "aware": {"accuracy": 0.9, "mse": 0.05},
+        "post-training": {"accuracy": 0.5, "mse": 0.1, "coded_bits": 15.5},
+        "aware": {"accuracy": 0.9, "mse": 0.05, "coded_bits": 15.75},
     }
