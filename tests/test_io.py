@@ -1,9 +1,10 @@
 import json
+import os
 
 import pytest
 import torch
 
-from qae.io import atomic_path, read_json, save_torch, write_json, write_json_records
+from qae.io import atomic_path, read_json, save_torch, write_json, write_json_records, write_text
 
 
 def test_write_json_round_trips(tmp_path):
@@ -33,3 +34,12 @@ def test_json_records_are_one_per_line_and_read_back(tmp_path):
     write_json_records(tmp_path / "rows.json", records)
     text = (tmp_path / "rows.json").read_text()
     assert json.loads(text) == records and len(text.splitlines()) == 4
+
+
+def test_outputs_get_the_usual_permissions_not_the_temp_files(tmp_path):
+    mask = os.umask(0o022)
+    try:
+        write_text(tmp_path / "out.txt", "x")
+    finally:
+        os.umask(mask)
+    assert (tmp_path / "out.txt").stat().st_mode & 0o777 == 0o644
