@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from qae.data import MNIST_MEAN, MNIST_STD, as_unit_images
-from qae.quantize import Bottleneck
+from qae.quantize import Bottleneck, EntropyBottleneck
 
 
 class Normalize(nn.Module):
@@ -64,6 +64,7 @@ class AutoencoderConfig:
     dropout: float = 0.0  # conv only: dropout after its hidden linear layers (post 003)
     qat_bits: int | None = None  # quantization-aware training at these bits; None: quantized after training
     qat_noise: bool = False  # with qat_bits: train with uniform noise instead of rounding
+    entropy: bool = False  # rate-distortion training: integer codes priced by a learned prior
 
 
 class Autoencoder(nn.Module):
@@ -78,7 +79,11 @@ class Autoencoder(nn.Module):
         self.config = config
         # The posts' bottleneck as written, or the corrected one (see Bottleneck).
         corrected = config.recipe == "corrected"
-        self.bottleneck = Bottleneck(config.dims, corrected, corrected, config.qat_bits, config.qat_noise)
+        self.bottleneck: Bottleneck | EntropyBottleneck
+        if config.entropy:
+            self.bottleneck = EntropyBottleneck(config.dims)
+        else:
+            self.bottleneck = Bottleneck(config.dims, corrected, corrected, config.qat_bits, config.qat_noise)
 
     def logits(self, x: torch.Tensor, bits: int | None = None) -> torch.Tensor:
         """(N, 1, 28, 28) in [0, 1] -> (N, 1, 28, 28) pre-sigmoid reconstruction."""

@@ -165,6 +165,10 @@ SCHEMA: dict[str, tuple[Callable[[Any], bool], str]] = {
     "compressor.epochs": _int(1),
     "compressor.dims": _list_of(_DIMS),
     "compressor.bits": _list_of(_int(1, 16)),
+    "rd.dims": _DIMS,
+    "rd.weights": _list_of(_positive()),
+    "rd.epochs": _int(1),
+    "rd.code_bits": _int(2, 16),
     # Issue 5: bitstreams and baselines
     "codec.smoothing": _positive(),
     "codec.table_bits": _int(1, 16),

@@ -124,3 +124,46 @@ class Bottleneck(nn.Module):
 
     def extra_repr(self) -> str:
         return f"midpoint={self.midpoint}, calibrated={self.calibrated}, qat_bits={self.qat_bits}"
+
+
+class EntropyBottleneck(nn.Module):
+    """Rate-distortion training (beyond the posts; Ballé et al.'s recipe in its scalar
+    form): the code is rounded to integers with a straight-through gradient, and a learned
+    zero-mean logistic prior per dimension prices it in bits (`rate_bits`). Trained on
+    reconstruction + weight x rate, the model itself decides how many bits each dimension
+    gets; dimensions that do not pay for themselves go quiet (always 0, almost no bits).
+
+    `bits` only sets the integer range kept, [-2**(bits-1), 2**(bits-1)), stored as codes
+    in [0, 2**bits) like every quantizer's here, so evaluation and the codecs use it as
+    they use `Bottleneck`.
+    """
+
+    calibrated = False  # nothing to fit after training: the integer grid is the quantizer
+
+    def __init__(self, dims: int) -> None:
+        super().__init__()
+        self.log_scale = nn.Parameter(torch.zeros(dims))
+
+    def to_codes(self, z: torch.Tensor, bits: int) -> torch.Tensor:
+        """(N, d) real codes -> (N, d) integer codes in [0, 2**bits)."""
+        half = 2 ** (bits - 1)
+        return (torch.round(z).long() + half).clamp_(0, 2 * half - 1)
+
+    def from_codes(self, codes: torch.Tensor, bits: int) -> torch.Tensor:
+        """(N, d) integer codes -> (N, d) decoder inputs (the integers they stand for)."""
+        return (codes - 2 ** (bits - 1)).float().to(self.log_scale.device)
+
+    def rate_bits(self, z: torch.Tensor) -> torch.Tensor:
+        """(N,) bits each row of `z` costs under the prior, measured on z plus uniform noise
+        one step wide: the rounded code's price, with a gradient."""
+        y = z + torch.rand_like(z) - 0.5
+        scale = self.log_scale.exp()
+        p = torch.sigmoid((y + 0.5) / scale) - torch.sigmoid((y - 0.5) / scale)
+        return -torch.log2(p.clamp_min(1e-9)).sum(1)
+
+    def forward(self, z: torch.Tensor, bits: int | None = None) -> torch.Tensor:
+        if self.training:
+            return z + (torch.round(z) - z).detach()  # straight through
+        if bits is None:
+            return z
+        return self.from_codes(self.to_codes(z, bits), bits)

@@ -108,3 +108,19 @@ def qat_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
         item = nested.setdefault(f"dims_{r['dims']}", {}).setdefault(f"bits_{r['bits']}", {})
         item[r["training"]] = {k: round(r[k], 6) for k in SUMMARY_KEYS}
     return nested
+
+
+def rd_records(eval_dir: str | os.PathLike, dims: int, weights: list[float], code_bits: int) -> list[dict[str, Any]]:
+    """The rate-distortion models' records, one per rate weight, in params order."""
+    records = []
+    for w in weights:
+        path = Path(eval_dir) / f"{w}.json"
+        if not path.exists():
+            raise FileNotFoundError(f"{path} is missing: run `dvc repro eval_rd@{w}`")
+        records.append({"dims": dims, "bits": code_bits, "rate_weight": w, **read_json(path)})
+    return records
+
+
+def rd_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Nested metrics: weight_0.3.accuracy, weight_0.3.coded_bits, ..."""
+    return {f"weight_{r['rate_weight']}": {k: round(r[k], 6) for k in SUMMARY_KEYS} for r in records}

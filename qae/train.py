@@ -171,6 +171,7 @@ class TrainConfig:
     loss: str  # "bce" (posts 000/001) or "mse" (post 003), on [0, 1] pixels
     optimizer: str  # "adam" (posts 000/001) or "adamax" (post 003)
     weight_decay: float  # L2 penalty added to the gradients (post 003)
+    rate_weight: float = 0.0  # with an EntropyBottleneck: loss += this x bits per image / 784
 
 
 def make_optimizer(name: str, params, lr: float, weight_decay: float) -> torch.optim.Optimizer:
@@ -212,7 +213,12 @@ def train_autoencoder(
     def batch_loss(xb: torch.Tensor) -> torch.Tensor:
         xb = as_unit_images(xb)  # batches stay uint8 until here: a quarter of the memory traffic
         inputs = xb if corrupt is None else corrupt(xb, generator)
-        return reconstruction_loss(train.loss, model.logits(inputs), reconstruction_target(xb, config.recipe))
+        z = model.encoder(inputs)
+        logits = model.decoder(model.bottleneck(z))
+        loss = reconstruction_loss(train.loss, logits, reconstruction_target(xb, config.recipe))
+        if train.rate_weight:
+            loss = loss + train.rate_weight * model.bottleneck.rate_bits(z).mean() / xb[0].numel()
+        return loss
 
     data = (_with_channel(images).to(device),)
     desc = f"autoencoder {config.arch} d={config.dims}"

@@ -7,7 +7,7 @@ from pathlib import Path
 from qae.io import write_json, write_text
 from qae.params import load_params
 from qae.plots import write_qat_plots
-from qae.results import COLUMNS, load_records, qat_records, qat_summary, summary, to_csv
+from qae.results import COLUMNS, load_records, qat_records, qat_summary, rd_records, rd_summary, summary, to_csv
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -15,7 +15,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--eval-dir", required=True, help="records of the post-training sweep")
     parser.add_argument("--qat-eval-dir", required=True, help="records of the quantization-aware models")
     parser.add_argument("--compressor-eval-dir", required=True, help="records of the compressor study")
-    parser.add_argument("--out-dir", required=True, help="where results.{json,csv}, aware.json, compressor.json go")
+    parser.add_argument("--rd-eval-dir", required=True, help="records of the rate-distortion models")
+    parser.add_argument("--out-dir", required=True, help="where results.{json,csv}, aware/compressor/rd.json go")
     parser.add_argument("--plots", required=True, help="folder for the PNG")
     args = parser.parse_args(argv)
     params = load_params()
@@ -27,7 +28,9 @@ def main(argv: list[str] | None = None) -> None:
     write_text(out / "results.csv", to_csv(records, ["training", *COLUMNS]))
     write_json(out / "aware.json", [r for r in records if r["training"] == "aware"])
     write_json(out / "compressor.json", compressed)
-    write_json(out / "summary.json", {**qat_summary(records), "compressor": summary(compressed)})
+    rd = rd_records(args.rd_eval_dir, params["rd"]["dims"], params["rd"]["weights"], params["rd"]["code_bits"])
+    write_json(out / "rd.json", rd)
+    write_json(out / "summary.json", {**qat_summary(records), "compressor": summary(compressed), "rd": rd_summary(rd)})
     write_qat_plots(records, args.plots)
 
 

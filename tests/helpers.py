@@ -29,6 +29,7 @@ def shrink(params: dict) -> dict:
     p["robustness"].update(noise_std=[0, 0.5], patch=[0, 8])
     p["qat"].update(bits=[2])
     p["compressor"].update(dims=[4], bits=[2], epochs=1)
+    p["rd"].update(dims=4, weights=[0.5], epochs=1)
     p["baselines"].update(jpeg_quality=[10, 50], webp_quality=[10, 50], pca_k=[4], pca_bits=[2])
     p["latent"].update(grid=12, samples=10, samples_per_row=5)
     p["digits"].update(epochs=1, codes_dims=8, perplexity=10)

@@ -60,6 +60,7 @@ def test_repro_runs_every_stage(project):
     stages = ["download", "split", "train_classifier", "train_headline", "eval_headline", "aggregate", "plot"]
     stages += ["search", "train_conv@2", "train_denoising@2", "robustness@2", "report_conv"]
     stages += ["train_qat@8-2", "eval_qat@8-2", "report_qat", "train_compressor@4-2", "eval_compressor@4-2"]
+    stages += ["train_rd@0.5", "eval_rd@0.5"]
     stages += ["baselines", "rate_accuracy"]
     stages += ["latent", "train_softmax", "digits", "lowdims"]
     for stage in stages:
@@ -150,7 +151,7 @@ def test_baselines_and_autoencoders_share_one_table_and_figure(project):
     records = json.loads((root / "metrics/rate_accuracy/records.json").read_text())
     methods = {r["method"] for r in records}
     expected = {"label", "png", "gzip", "jpeg", "jpeg_payload", "webp", "webp_payload", "pca", "autoencoder"}
-    assert expected | {"autoencoder_qat", "compressor"} == methods
+    assert expected | {"autoencoder_qat", "compressor", "compressor_rd"} == methods
     b = params["baselines"]
     assert sum(r["method"] == "jpeg" for r in records) == len(b["jpeg_quality"])
     summary = json.loads((root / "metrics/rate_accuracy/summary.json").read_text())

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from qae.quantize import Bottleneck, from_codes, round_to_bits, to_codes
+from qae.quantize import Bottleneck, EntropyBottleneck, from_codes, round_to_bits, to_codes
 
 BITS = [1, 2, 4, 8, 16, 32]
 
@@ -136,3 +136,26 @@ def test_evaluation_mode_ignores_the_training_quantizer():
 def test_quantization_aware_training_refuses_the_posts_bottleneck():
     with pytest.raises(ValueError, match="calibrated"):
         Bottleneck(2, midpoint=False, calibrated=False, qat_bits=2)
+
+
+def test_the_entropy_bottleneck_rounds_to_integers_with_a_straight_through_gradient():
+    z = (3 * torch.randn(100, 4, generator=torch.Generator().manual_seed(0))).requires_grad_()
+    out = EntropyBottleneck(4).train()(z)
+    assert torch.equal(out, torch.round(z.detach()))
+    out.sum().backward()
+    assert torch.equal(z.grad, torch.ones_like(z))
+
+
+def test_entropy_codes_round_trip_within_their_range():
+    bottleneck = EntropyBottleneck(3).eval()
+    z = torch.tensor([[-2.4, 0.2, 7.6], [300.0, -300.0, 0.0]])
+    codes = bottleneck.to_codes(z, bits=8)
+    assert codes.min() >= 0 and codes.max() <= 255
+    assert bottleneck.from_codes(codes, bits=8).tolist() == [[-2, 0, 8], [127, -128, 0]]
+
+
+def test_the_rate_grows_with_the_distance_from_zero():
+    torch.manual_seed(0)
+    bottleneck = EntropyBottleneck(2)
+    near, far = torch.zeros(1000, 2), torch.full((1000, 2), 6.0)
+    assert bottleneck.rate_bits(near).mean() + 10 < bottleneck.rate_bits(far).mean()

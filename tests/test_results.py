@@ -1,7 +1,7 @@
 import pytest
 
 from qae.io import write_json
-from qae.results import load_records, qat_records, qat_summary, summary, to_csv
+from qae.results import load_records, qat_records, qat_summary, rd_records, rd_summary, summary, to_csv
 
 
 @pytest.fixture
@@ -56,3 +56,13 @@ def test_quantization_aware_records_pair_with_post_training_ones(eval_dir, tmp_p
         "post-training": {"accuracy": 0.5, "mse": 0.1, "coded_bits": 15.5},
         "aware": {"accuracy": 0.9, "mse": 0.05, "coded_bits": 15.75},
     }
+
+
+def test_rate_distortion_records_are_keyed_by_their_weight(tmp_path):
+    for w, bits in ((0.8, 36.5), (0.15, 71.4)):
+        write_json(tmp_path / f"{w}.json", {"accuracy": 0.9, "mse": 0.01, "coded_bits": bits})
+    records = rd_records(tmp_path, 64, [0.8, 0.15], 8)
+    assert [(r["rate_weight"], r["dims"], r["bits"]) for r in records] == [(0.8, 64, 8), (0.15, 64, 8)]
+    assert rd_summary(records)["weight_0.15"] == {"accuracy": 0.9, "mse": 0.01, "coded_bits": 71.4}
+    with pytest.raises(FileNotFoundError, match=r"dvc repro eval_rd@0.3"):
+        rd_records(tmp_path, 64, [0.3], 8)

@@ -122,3 +122,17 @@ def test_training_the_corrected_recipe_fits_the_quantizer_range(digits):
     assert not torch.equal(model.bottleneck.scale, torch.ones(4))
     post, _ = train_autoencoder(AutoencoderConfig("linear", 4, "post"), digits[0], recipe(2), seed=0)
     assert torch.equal(post.bottleneck.scale, torch.ones(4))
+
+
+def test_a_rate_weight_buys_fewer_bits_per_image(digits):
+    config = AutoencoderConfig("linear", 8, "corrected", entropy=True)
+    rates = []
+    for weight in (0.0, 50.0):
+        train = TrainConfig(5, 32, 1e-2, "bce", "adam", 0.0, rate_weight=weight)
+        model, _ = train_autoencoder(config, digits[0], train, seed=0)
+        model.train()
+        with torch.no_grad():
+            rates.append(
+                float(model.bottleneck.rate_bits(model.encoder(digits[0].float().div(255).unsqueeze(1))).mean())
+            )
+    assert rates[1] < rates[0] / 2
