@@ -195,6 +195,24 @@ class DeepAutoencoder(Autoencoder):
         )
 
 
+class DeepConvAutoencoder(DeepAutoencoder):
+    """The deep autoencoder's encoder with a transposed-convolution decoder, d-256-3136
+    and two stride-2 steps up to 28 x 28: it draws sharper strokes than the perceptron."""
+
+    def __init__(self, config: AutoencoderConfig) -> None:
+        super().__init__(config)
+        self.decoder = nn.Sequential(
+            nn.Linear(config.dims, 256),
+            nn.ReLU(),
+            nn.Linear(256, 64 * 7 * 7),
+            nn.ReLU(),
+            nn.Unflatten(1, (64, 7, 7)),
+            nn.ConvTranspose2d(64, 32, 4, stride=2, padding=1),  # -> (N, 32, 14, 14)
+            nn.ReLU(),
+            nn.ConvTranspose2d(32, 1, 4, stride=2, padding=1),  # -> (N, 1, 28, 28) logits
+        )
+
+
 class MLPAutoencoder(Autoencoder):
     """Post 004's lecture-notes autoencoder: 784-100-d (ReLU, then tanh on the code) and
     d-100-784 (ReLU, then the sigmoid). `start_at` sets where training begins."""
@@ -254,6 +272,7 @@ ARCHITECTURES: dict[str, type[Autoencoder]] = {
     "linear": LinearAutoencoder,
     "conv": ConvAutoencoder,
     "deep": DeepAutoencoder,
+    "deepconv": DeepConvAutoencoder,
     "mlp": MLPAutoencoder,  # post 004
     "softmax": SoftmaxAutoencoder,  # post 002
 }

@@ -16,7 +16,7 @@ import yaml
 
 UNQUANTIZED = "fp32"  # the bits value that means "keep the float32 code"
 MNIST_TRAIN_SIZE = 60_000
-ARCHITECTURES = ("linear", "conv", "deep")
+ARCHITECTURES = ("linear", "conv", "deep", "deepconv")
 LOSSES = ("bce", "mse")
 OPTIMIZERS = ("adam", "adamax")
 CORRUPTIONS = ("noise", "occlusion", "both")
@@ -165,6 +165,7 @@ SCHEMA: dict[str, tuple[Callable[[Any], bool], str]] = {
     "compressor.epochs": _int(1),
     "compressor.dims": _list_of(_DIMS),
     "compressor.bits": _list_of(_int(1, 16)),
+    "rd.arch": _choice(ARCHITECTURES),
     "rd.dims": _DIMS,
     "rd.weights": _list_of(_positive()),
     "rd.epochs": _int(1),

@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> None:
         qat = {"qat_bits": args.bits, "qat_noise": params["qat"]["noise"]}
         config, epochs, rate_weight = AutoencoderConfig(c["arch"], args.dims, "corrected", **qat), c["epochs"], 0.0
     else:
-        config = AutoencoderConfig(c["arch"], args.dims, "corrected", entropy=True)
+        config = AutoencoderConfig(params["rd"]["arch"], args.dims, "corrected", entropy=True)
         epochs, rate_weight = params["rd"]["epochs"], args.rate_weight
     train = TrainConfig(epochs, p["batch_size"], p["lr"], p["loss"], p["optimizer"], p["weight_decay"], rate_weight)
     model, history = train_autoencoder(config, load_split(args.train)["images"], train, params["seed"])

@@ -43,8 +43,9 @@ def test_conv_autoencoder_trains_with_mse_and_adamax(digits):
     assert history[-1]["loss"] < history[0]["loss"]
 
 
-def test_deep_autoencoder_codes_and_decodes_at_any_dims(digits):
-    model, _ = train_autoencoder(AutoencoderConfig("deep", 3, "corrected"), digits[0], recipe(1), seed=0)
+@pytest.mark.parametrize("arch", ["deep", "deepconv"])
+def test_deep_autoencoders_code_and_decode_at_any_dims(digits, arch):
+    model, _ = train_autoencoder(AutoencoderConfig(arch, 3, "corrected"), digits[0], recipe(1), seed=0)
     codes = model.encode(digits[0][:5], bits=4)
     assert codes.shape == (5, 3) and int(codes.max()) < 16
     assert model.decode(codes, bits=4).shape == (5, 1, 28, 28)
