@@ -174,9 +174,9 @@ def pca_records(
     pca = PCA(train)
     records = []
     for k in tqdm(ks, desc="pca", leave=False):
-        bottleneck = Bottleneck(k)
-        bottleneck.fit_range(pca.encode(train, k))
         z_train, z_test = pca.encode(train, k), pca.encode(images, k)
+        bottleneck = Bottleneck(k)
+        bottleneck.fit_range(z_train)
         for bits in bits_levels:
             codes = bottleneck.to_codes(z_test, bits)
             probs = probabilities(fit_counts(bottleneck.to_codes(z_train, bits), bits, table_bits), smoothing)

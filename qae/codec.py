@@ -27,9 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pickle
 import struct
-import zipfile
 import zlib
 from dataclasses import asdict, dataclass
 
@@ -39,7 +37,7 @@ import torch
 
 from qae.data import as_unit_images, batch_slices
 from qae.io import save_torch
-from qae.models import Autoencoder, AutoencoderConfig, autoencoder_checkpoint, build_autoencoder
+from qae.models import Autoencoder, autoencoder_checkpoint, autoencoder_from_checkpoint, read_checkpoint
 
 MAGIC = b"QAEB"
 FORMAT_VERSION = 1
@@ -290,18 +288,9 @@ class Codec:
 
 
 def load_codec(path: str | os.PathLike, device: str | torch.device = "cpu") -> Codec:
-    """A codec saved by `Codec.save`."""
-    if not zipfile.is_zipfile(path):  # torch.save writes zip archives; torch.load fails obscurely on others
-        raise ValueError(f"{path} is not a qae codec file")
-    try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except (RuntimeError, pickle.UnpicklingError) as e:
-        raise ValueError(f"{path} is not a qae codec file ({e})") from e
-    if not isinstance(ckpt, dict) or ckpt.get("kind") != "codec":
-        raise ValueError(f"{path} is not a qae codec file (make one with `Codec.fit(...).save(path)`)")
-    ae = ckpt["autoencoder"]
-    model = build_autoencoder(AutoencoderConfig(**ae["config"]))
-    model.load_state_dict(ae["state_dict"])
+    """A codec saved by `Codec.save` (make one with `Codec.fit(...).save(path)`)."""
+    ckpt = read_checkpoint(path, "codec", "codec file")
+    model = autoencoder_from_checkpoint(ckpt["autoencoder"])
     return Codec(model.to(device), ckpt["bits"], ckpt["counts"], ckpt["smoothing"], ckpt["table_bits"])
 
 

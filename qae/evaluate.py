@@ -69,6 +69,17 @@ def evaluate_quantized(
     }
 
 
+@torch.inference_mode()
+def reconstruction_mse(model: torch.nn.Module, images: torch.Tensor, batch_size: int = 1000) -> float:
+    """Mean per-pixel MSE of `model`'s float32 reconstructions of uint8 or [0, 1] `images`."""
+    device = _device(model)
+    total = 0.0
+    for s in batch_slices(len(images), batch_size):
+        x = as_unit_images(images[s]).to(device)
+        total += F.mse_loss(model(x), x, reduction="sum").item()
+    return total / images[0].numel() / len(images)
+
+
 def gzip_baseline(images: torch.Tensor) -> dict[str, float]:
     """Post 001's lossless baseline: gzip (level 9) of the raw uint8 pixels."""
     raw = images.contiguous().numpy().tobytes()

@@ -17,10 +17,11 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from qae.data import as_unit_images, batch_slices
+from qae.data import as_unit_images
+from qae.evaluate import reconstruction_mse
 from qae.models import AutoencoderConfig, MLPAutoencoder
 from qae.params import STARTS
-from qae.train import fit, make_deterministic, pick_device
+from qae.train import encode_float, fit, make_deterministic, pick_device
 
 
 def mean_image(images: torch.Tensor) -> torch.Tensor:
@@ -38,7 +39,7 @@ def mean_image_loss(images: torch.Tensor) -> float:
 def saturation(model: MLPAutoencoder, images: torch.Tensor, threshold: float = 0.99) -> float:
     """Share of code elements with |tanh| above `threshold` on `images`: 1 means the code
     is stuck at the corners of its cube."""
-    codes = torch.cat([model.encoder(as_unit_images(images[s])) for s in batch_slices(len(images), 1000)])
+    codes = encode_float(model, images.to(next(model.parameters()).device), batch_size=1000)
     return float((codes.abs() > threshold).float().mean())
 
 
@@ -118,14 +119,3 @@ def study(
                 "saturated": round(saturation(model, test_images), 6),
             }
     return curves, metrics, models
-
-
-@torch.inference_mode()
-def reconstruction_mse(model: MLPAutoencoder, images: torch.Tensor) -> float:
-    """MSE per pixel of the reconstructions of uint8 or [0, 1] `images`."""
-    device = next(model.parameters()).device
-    total = 0.0
-    for s in batch_slices(len(images), 1000):
-        x = as_unit_images(images[s]).to(device)
-        total += float((model(x) - x).pow(2).sum())
-    return total / images[0].numel() / len(images)

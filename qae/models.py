@@ -9,6 +9,8 @@ rebuilds any trained model. Training loops live in `qae.train`, not here.
 from __future__ import annotations
 
 import os
+import pickle
+import zipfile
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -295,23 +297,35 @@ def classifier_checkpoint(model: Classifier, **extra: Any) -> dict[str, Any]:
     return {"kind": "classifier", "state_dict": state, **extra}
 
 
-def _load(path: str | os.PathLike, kind: str) -> dict[str, Any]:
-    ckpt = torch.load(path, map_location="cpu", weights_only=True)
+def read_checkpoint(path: str | os.PathLike, kind: str, noun: str | None = None) -> dict[str, Any]:
+    """The dict a qae file of `kind` holds ("autoencoder", "classifier", "codec"); a file
+    that is none says so, naming it as `noun` (default: "<kind> checkpoint")."""
+    what = f"{path} is not a qae {noun or f'{kind} checkpoint'}"
+    if not zipfile.is_zipfile(path):  # torch.save writes zip archives; torch.load fails obscurely on others
+        raise ValueError(what)
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except (RuntimeError, pickle.UnpicklingError) as e:
+        raise ValueError(f"{what} ({e})") from e
     if not isinstance(ckpt, dict) or ckpt.get("kind") != kind:
-        raise ValueError(f"{path} is not a qae {kind} checkpoint")
+        raise ValueError(what)
     return ckpt
+
+
+def autoencoder_from_checkpoint(ckpt: dict[str, Any]) -> Autoencoder:
+    """The autoencoder an `autoencoder_checkpoint` dict describes, on the CPU, in eval mode."""
+    model = build_autoencoder(AutoencoderConfig(**ckpt["config"]))
+    model.load_state_dict(ckpt["state_dict"])
+    return model.eval()
 
 
 def load_autoencoder(path: str | os.PathLike, device: str | torch.device = "cpu") -> Autoencoder:
     """Rebuild a trained autoencoder from its checkpoint, in eval mode."""
-    ckpt = _load(path, "autoencoder")
-    model = build_autoencoder(AutoencoderConfig(**ckpt["config"]))
-    model.load_state_dict(ckpt["state_dict"])
-    return model.to(device).eval()
+    return autoencoder_from_checkpoint(read_checkpoint(path, "autoencoder")).to(device)
 
 
 def load_classifier(path: str | os.PathLike, device: str | torch.device = "cpu") -> Classifier:
     """Rebuild the trained classifier from its checkpoint, in eval mode."""
     model = Classifier()
-    model.load_state_dict(_load(path, "classifier")["state_dict"])
+    model.load_state_dict(read_checkpoint(path, "classifier")["state_dict"])
     return model.to(device).eval()

@@ -20,7 +20,7 @@ from typing import Any
 import torch
 from tqdm import tqdm
 
-from qae.data import as_unit_images, batch_slices
+from qae.evaluate import reconstruction_mse
 from qae.models import AutoencoderConfig
 from qae.train import TrainConfig, train_autoencoder
 
@@ -61,16 +61,6 @@ def scaled_epochs(epochs: int, scale: float) -> int:
     return max(1, round(epochs * scale))
 
 
-@torch.inference_mode()
-def mse(model: torch.nn.Module, images: torch.Tensor, batch_size: int = 1000) -> float:
-    """Mean per-pixel MSE of `model`'s float32 reconstructions of uint8 `images`."""
-    total = 0.0
-    for s in batch_slices(len(images), batch_size):
-        x = as_unit_images(images[s])
-        total += torch.nn.functional.mse_loss(model(x), x, reduction="sum").item()
-    return total / images[0].numel() / len(images)
-
-
 @dataclass(frozen=True)
 class SearchSetup:
     """What every trial shares."""
@@ -97,7 +87,7 @@ def run_trial(index: int, trial: dict[str, float], setup: SearchSetup) -> dict[s
         config = AutoencoderConfig("conv", setup.dims, "corrected", trial["dropout"])
         train = TrainConfig(record["epochs_run"], setup.batch_size, trial["lr"], "mse", "adamax", trial["weight_decay"])
         model, _ = train_autoencoder(config, _DATA["train"], train, setup.seed + index, progress=False)
-        val_loss = mse(model, _DATA["val"])
+        val_loss = reconstruction_mse(model, _DATA["val"])
         status = "ok" if math.isfinite(val_loss) else "diverged"
     except Exception as err:  # a failed trial is a result to record, not a reason to stop the search
         val_loss, status = float("nan"), f"failed: {type(err).__name__}: {err}"
