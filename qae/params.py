@@ -23,6 +23,8 @@ CORRUPTIONS = ("noise", "occlusion", "both")
 RECIPES = ("post", "corrected")
 CLUSTER_METHODS = ("kmeans", "tsne_gmm")  # qae.cluster
 STARTS = ("default", "mean")  # qae.lowdims: where the MLP autoencoder starts training
+RD_IMAGES = ("autoencoder", "all")  # rate-distortion training images: one half of MNIST's training set, or both
+SCHEDULES = ("constant", "cosine")  # qae.train.TrainConfig.schedule
 
 
 class ParamsError(ValueError):
@@ -48,6 +50,10 @@ def _positive() -> tuple[Callable[[Any], bool], str]:
 
 def _non_negative() -> tuple[Callable[[Any], bool], str]:
     return (lambda v: _is_number(v) and v >= 0), "a number >= 0"
+
+
+def _bounded(hi: float) -> tuple[Callable[[Any], bool], str]:
+    return (lambda v: _is_number(v) and 0 <= v <= hi), f"a number in [0, {hi}]"
 
 
 def _dropout() -> tuple[Callable[[Any], bool], str]:
@@ -170,6 +176,11 @@ SCHEMA: dict[str, tuple[Callable[[Any], bool], str]] = {
     "rd.weights": _list_of(_positive()),
     "rd.epochs": _int(1),
     "rd.code_bits": _int(2, 16),
+    "rd.images": _choice(RD_IMAGES),
+    "rd.schedule": _choice(SCHEDULES),
+    "rd.augment.degrees": _bounded(45),
+    "rd.augment.scale": _bounded(0.5),
+    "rd.augment.shift": _bounded(8),
     # Issue 5: bitstreams and baselines
     "codec.smoothing": _positive(),
     "codec.table_bits": _int(1, 16),

@@ -93,6 +93,28 @@ def random_shift(x: torch.Tensor, max_shift: int, generator: torch.Generator) ->
     return padded[torch.arange(n, device=x.device)[:, None, None], 0, rows, cols].unsqueeze(1)
 
 
+@dataclass(frozen=True)
+class Augment:
+    """Random affine distortions of training images, each drawn uniformly up to these."""
+
+    degrees: float  # rotation either way
+    scale: float  # relative zoom either way: 0.1 is 0.9x..1.1x
+    shift: float  # translation either way, in pixels
+
+
+def random_affine(x: torch.Tensor, augment: Augment, generator: torch.Generator) -> torch.Tensor:
+    """Rotate, zoom and translate each (N, 1, H, W) image at random (bilinear, 0 outside)."""
+    n, _, h, w = x.shape
+    u = (torch.rand(4, n, generator=generator) * 2 - 1).to(x.device)  # one draw per image and kind
+    angle = u[0] * math.radians(augment.degrees)
+    inv_zoom = 1 / (1 + u[1] * augment.scale)  # the grid maps output to input coordinates
+    cos, sin = torch.cos(angle) * inv_zoom, torch.sin(angle) * inv_zoom
+    tx, ty = u[2] * augment.shift * 2 / w, u[3] * augment.shift * 2 / h  # pixels -> [-1, 1] units
+    theta = torch.stack([torch.stack([cos, -sin, tx], 1), torch.stack([sin, cos, ty], 1)], 1)
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    return F.grid_sample(x, grid, align_corners=False)
+
+
 def _with_channel(images: torch.Tensor) -> torch.Tensor:
     """(N, 28, 28) -> (N, 1, 28, 28), dtype kept."""
     return images.unsqueeze(1) if images.dim() == 3 else images
@@ -172,6 +194,8 @@ class TrainConfig:
     optimizer: str  # "adam" (posts 000/001) or "adamax" (post 003)
     weight_decay: float  # L2 penalty added to the gradients (post 003)
     rate_weight: float = 0.0  # with an EntropyBottleneck: loss += this x bits per image / 784
+    schedule: str = "constant"  # learning rate: "constant", or "cosine" decay to 0 over the run
+    augment: Augment | None = None  # random affine distortions of every training batch
 
 
 def make_optimizer(name: str, params, lr: float, weight_decay: float) -> torch.optim.Optimizer:
@@ -179,6 +203,14 @@ def make_optimizer(name: str, params, lr: float, weight_decay: float) -> torch.o
     if name == "adam":
         return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay, fused=True)
     return torch.optim.Adamax(params, lr=lr, weight_decay=weight_decay)
+
+
+def lr_schedule(name: str, optimizer: torch.optim.Optimizer, steps: int) -> torch.optim.lr_scheduler.LRScheduler | None:
+    """None for a constant learning rate; "cosine" decays it to 0 over `steps` batches,
+    so the last epochs settle into a minimum instead of hopping around it."""
+    if name == "constant":
+        return None
+    return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
 
 
 def reconstruction_loss(name: str, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -201,7 +233,8 @@ def train_autoencoder(
 
     With `corrupt`, the model sees corrupted inputs and learns to output the clean
     images: a denoising autoencoder (post 003). With `initial`, training starts from
-    a copy of its weights (fine-tuning) instead of a fresh initialization.
+    a copy of its weights (fine-tuning) instead of a fresh initialization. With
+    `train.augment`, each batch is distorted first and the distorted image is the target.
     """
     generator = make_deterministic(seed)
     device = pick_device()
@@ -209,9 +242,12 @@ def train_autoencoder(
     if initial is not None:
         model.load_state_dict(initial.state_dict())
     optimizer = make_optimizer(train.optimizer, model.parameters(), train.lr, train.weight_decay)
+    scheduler = lr_schedule(train.schedule, optimizer, train.epochs * -(-len(images) // train.batch_size))
 
     def batch_loss(xb: torch.Tensor) -> torch.Tensor:
         xb = as_unit_images(xb)  # batches stay uint8 until here: a quarter of the memory traffic
+        if train.augment is not None:
+            xb = random_affine(xb, train.augment, generator)
         inputs = xb if corrupt is None else corrupt(xb, generator)
         z = model.encoder(inputs)
         logits = model.decoder(model.bottleneck(z))
@@ -223,7 +259,7 @@ def train_autoencoder(
     data = (_with_channel(images).to(device),)
     desc = f"autoencoder {config.arch} d={config.dims}"
     history = fit(
-        model, optimizer, batch_loss, data, train.epochs, train.batch_size, generator, desc, progress=progress
+        model, optimizer, batch_loss, data, train.epochs, train.batch_size, generator, desc, scheduler, progress
     )
     if model.bottleneck.calibrated:
         model.bottleneck.fit_range(encode_float(model, data[0], batch_size=1000))

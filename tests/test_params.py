@@ -35,6 +35,8 @@ def test_the_shipped_params_are_valid(repo_params):
         (("autoencoder", "arch"), "resnet", "autoencoder.arch: must be one of linear, conv"),
         (("qat", "bits"), [0], "qat.bits: must be a non-empty list without repeats, each an integer in 1..16"),
         (("rd", "weights"), [0.3, -1], "rd.weights: must be a non-empty list without repeats, each a number > 0"),
+        (("rd", "images"), "both", "rd.images: must be one of autoencoder, all"),
+        (("rd", "augment", "degrees"), 90, "rd.augment.degrees: must be a number in [0, 45]"),
         (("denoising", "start"), "warm", "denoising.start: must be one of plain, scratch"),
         (("codec", "smoothing"), 0, "codec.smoothing: must be a number > 0"),
         (("codec", "table_bits"), 17, "codec.table_bits: must be an integer in 1..16"),

@@ -2,7 +2,17 @@ import pytest
 import torch
 
 from qae.models import AutoencoderConfig
-from qae.train import DivergedError, TrainConfig, bce_with_logits, random_shift, train_autoencoder, train_classifier
+from qae.train import (
+    Augment,
+    DivergedError,
+    TrainConfig,
+    bce_with_logits,
+    lr_schedule,
+    random_affine,
+    random_shift,
+    train_autoencoder,
+    train_classifier,
+)
 
 
 def recipe(epochs: int, lr: float = 1e-3, loss: str = "bce", optimizer: str = "adam") -> TrainConfig:
@@ -137,3 +147,59 @@ def test_a_rate_weight_buys_fewer_bits_per_image(digits):
                 float(model.bottleneck.rate_bits(model.encoder(digits[0].float().div(255).unsqueeze(1))).mean())
             )
     assert rates[1] < rates[0] / 2
+
+
+def test_random_affine_with_nothing_to_draw_leaves_images_unchanged(digits):
+    x = digits[0][:16].float().div(255).unsqueeze(1)
+    out = random_affine(x, Augment(degrees=0, scale=0, shift=0), torch.Generator().manual_seed(0))
+    torch.testing.assert_close(out, x, atol=1e-5, rtol=0)
+
+
+def test_random_affine_translates_each_image_by_at_most_shift_pixels():
+    x = torch.zeros(64, 1, 28, 28)
+    x[:, :, 12:16, 12:16] = 1  # a centred square: its centroid is (13.5, 13.5)
+    out = random_affine(x, Augment(degrees=0, scale=0, shift=3), torch.Generator().manual_seed(0))
+    grid = torch.arange(28.0)
+    mass = out.sum((1, 2, 3))
+    rows = (out.sum(3).squeeze(1) * grid).sum(1) / mass
+    cols = (out.sum(2).squeeze(1) * grid).sum(1) / mass
+    moved = torch.stack([rows - 13.5, cols - 13.5], 1)
+    assert moved.abs().max() <= 3 + 1e-4
+    assert moved.abs().max() > 1  # it does move, and not all alike
+    assert moved.std(0).min() > 0.5
+    torch.testing.assert_close(mass, torch.full((64,), 16.0), atol=1e-3, rtol=0)  # content kept
+
+
+def test_random_affine_rotates_within_degrees():
+    x = torch.zeros(32, 1, 28, 28)
+    x[:, :, 13:15, 4:24] = 1  # a horizontal bar through the centre
+    out = random_affine(x, Augment(degrees=30, scale=0, shift=0), torch.Generator().manual_seed(0))
+    ys, xs = torch.meshgrid(torch.arange(28.0) - 13.5, torch.arange(28.0) - 13.5, indexing="ij")
+    w = out.squeeze(1)
+    # the bar's angle from the second moments of its ink
+    cov_xy, cov_xx, cov_yy = (w * xs * ys).sum((1, 2)), (w * xs**2).sum((1, 2)), (w * ys**2).sum((1, 2))
+    angle = torch.rad2deg(0.5 * torch.atan2(2 * cov_xy, cov_xx - cov_yy))
+    assert angle.abs().max() <= 31
+    assert angle.abs().max() > 10
+
+
+def test_cosine_schedule_decays_the_learning_rate_to_zero():
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    scheduler = lr_schedule("cosine", optimizer, steps=10)
+    rates = []
+    for _ in range(10):
+        optimizer.step()
+        scheduler.step()
+        rates.append(optimizer.param_groups[0]["lr"])
+    assert rates == sorted(rates, reverse=True)
+    assert rates[-1] < 1e-9
+    assert lr_schedule("constant", optimizer, steps=10) is None
+
+
+def test_augmented_training_is_the_same_for_the_same_seed(digits):
+    config = AutoencoderConfig("linear", 4, "corrected", entropy=True)
+    train = TrainConfig(2, 32, 1e-2, "bce", "adam", 0.0, 1.0, "cosine", Augment(10, 0.1, 1.5))
+    a, ha = train_autoencoder(config, digits[0], train, seed=1)
+    b, hb = train_autoencoder(config, digits[0], train, seed=1)
+    assert ha == hb
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True))
