@@ -7,8 +7,10 @@
 Inputs: one IDX file of uint8 28x28 images (.gz or not), or 28x28 grayscale PNGs.
 Outputs of decompress: an IDX file (gzipped if the name ends in .gz), or PNGs (one
 image: the name given; several: NAME-00000.png, NAME-00001.png, ...). A codec file
-is what the eval stages write (`data/codecs/DIMS-BITS.pt`, `data/headline/codec.pt`):
-the autoencoder and its code model.
+is what the eval stages write (`data/codecs/DIMS-BITS.pt`, `data/headline/codec.pt`,
+`data/codecs_rd/WEIGHT.pt`): the autoencoder and its code model. The rate-distortion
+codecs search for cheaper codes while compressing (a minute for 10k images on a
+CPU); `--no-search` sends the encoder's rounding instead, fast and a little larger.
 """
 
 from __future__ import annotations
@@ -117,12 +119,16 @@ def main(argv: list[str] | None = None) -> int:
         sub.add_argument("--codec", required=True, type=Path, help="codec file (an eval stage's --codec-out)")
         sub.add_argument("inputs", nargs="+", type=Path, help="IDX or PNG files" if name == "compress" else "bitstream")
         sub.add_argument("-o", "--out", required=True, type=Path, help="file to write")
+        if name == "compress":
+            sub.add_argument("--no-search", action="store_true", help="skip the codec's code search, if it has one")
     args = parser.parse_args(argv)
     try:
         codec = load_codec(args.codec)
     except (OSError, ValueError) as e:
         print(f"qae {args.command}: cannot load the codec: {e}", file=sys.stderr)
         return 1
+    if getattr(args, "no_search", False):
+        codec.search = None
     run = compress_command if args.command == "compress" else decompress_command
     try:
         print(run(codec, args.inputs, args.out))

@@ -19,6 +19,12 @@ payload. `decompress` checks all of it and raises `BitstreamError` on corrupt,
 truncated or foreign input rather than decode garbage. `bits=None` (fp32) sends the
 float32 decoder inputs raw: 32 x dims bits per image, no entropy coding.
 
+The encoder's rounding is a guess, not the best code: with a `CodeSearch` the codec
+then moves codes one step at a time while that lowers reconstruction error + weight x
+bits, as classic codecs' encoders search their own quantized values. Only encoding
+changes (and slows); decoders and bitstreams are the same, so a searched stream
+decodes with any copy of the codec.
+
 This module does not train models or score reconstructions.
 """
 
@@ -34,6 +40,8 @@ from dataclasses import asdict, dataclass
 import constriction
 import numpy as np
 import torch
+import torch.nn.functional as F
+from tqdm import tqdm
 
 from qae.data import as_unit_images, batch_slices
 from qae.io import save_torch
@@ -45,6 +53,7 @@ FORMAT_VERSION = 1
 _HEADER = struct.Struct(">4sBBHI8sII")
 HEADER_BYTES = _HEADER.size  # 28
 UNIFORM_CHUNK_BITS = 16  # constriction's Uniform model takes alphabets below 2**24
+MIN_GAIN = 1e-3  # a search move must beat the current code by more than float noise
 
 
 class BitstreamError(ValueError):
@@ -168,6 +177,23 @@ def empirical_entropy(codes: torch.Tensor) -> float:
     return total
 
 
+@dataclass(frozen=True)
+class CodeSearch:
+    """How `Codec.encode` searches for better codes than the encoder's rounding.
+
+    Each round, every image whose code moved last round tries the `candidates` one-step
+    moves (one dimension up or down by one level) that the decoder's gradient and the
+    code model predict lower its cost most, measures them exactly, and keeps the best
+    if it lowers the cost; at most `rounds` rounds. Cost = the reconstruction's binary
+    cross-entropy, summed over pixels (nats), + `weight` x the code's bits, which is the
+    rate-distortion models' training loss times 784: `weight` is their rate weight.
+    """
+
+    weight: float
+    candidates: int
+    rounds: int
+
+
 class Codec:
     """An autoencoder at one bits level plus its fitted code model: images <-> bytes."""
 
@@ -178,14 +204,18 @@ class Codec:
         counts: torch.Tensor | None = None,
         smoothing: float = 0.5,
         table_bits: int = 8,
+        search: CodeSearch | None = None,
     ) -> None:
+        if search is not None and bits is None:
+            raise ValueError("a code search needs integer codes: bits must not be None (fp32)")
         self.model = model.eval()
         self.bits = bits
         self.smoothing = smoothing
         self.table_bits = table_bits
         self.counts = counts
+        self.search = search
         self.probs = None if bits is None else probabilities(counts, smoothing)
-        self.id = self._digest()[:8]
+        self.id = self._digest()[:8]  # decoding does not depend on the search: not in the id
 
     @classmethod
     @torch.inference_mode()
@@ -196,15 +226,17 @@ class Codec:
         bits: int | None,
         smoothing: float = 0.5,
         table_bits: int = 8,
+        search: CodeSearch | None = None,
         batch_size: int = 1000,
     ) -> Codec:
-        """Fit the per-dimension code model on `images` (the autoencoder's training set)."""
+        """Fit the per-dimension code model on `images` (the autoencoder's training set),
+        on the encoder's rounded codes."""
         if bits is None:
-            return cls(model, None, None, smoothing, table_bits)
+            return cls(model, None, None, smoothing, table_bits, search)
         counts = torch.zeros(model.config.dims, table_levels(bits, table_bits), dtype=torch.long)
         for s in batch_slices(len(images), batch_size):
             counts += fit_counts(model.encode(images[s], bits).cpu(), bits, table_bits)
-        return cls(model, bits, counts, smoothing, table_bits)
+        return cls(model, bits, counts, smoothing, table_bits, search)
 
     @property
     def dims(self) -> int:
@@ -248,20 +280,94 @@ class Codec:
             raise BitstreamError(f"corrupt payload: {e}") from e
 
     # Images <-> codes
-    @torch.inference_mode()
-    def encode(self, images: torch.Tensor) -> torch.Tensor:
-        """Images (uint8 or [0, 1], (N, 28, 28) or (N, 1, 28, 28)) -> (N, dims) codes."""
-        if self.bits is not None:
-            return self.model.encode(images, self.bits).cpu()
-        x = as_unit_images(images).to(next(self.model.parameters()).device)
-        return self.model.bottleneck(self.model.encoder(x)).cpu()  # what the decoder reads
+    def encode(self, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+        """Images (uint8 or [0, 1], (N, 28, 28) or (N, 1, 28, 28)) -> (N, dims) codes:
+        the encoder's, rounded, then searched if the codec has a `CodeSearch`."""
+        if self.bits is None:
+            with torch.inference_mode():
+                x = as_unit_images(images).to(self._device())
+                return self.model.bottleneck(self.model.encoder(x)).cpu()  # what the decoder reads
+        codes = self.round_codes(images, batch_size)
+        if self.search is not None:
+            codes = self.search_codes(images, codes, batch_size)
+        return codes.cpu()
+
+    def round_codes(self, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+        """(N, dims) codes: the encoder's, rounded, before any search."""
+        return torch.cat([self.model.encode(images[s], self.bits).cpu() for s in batch_slices(len(images), batch_size)])
+
+    def _device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
+    def code_bits(self, codes: torch.Tensor) -> torch.Tensor:
+        """(N, dims) float32: the ideal bits of each code under the code model."""
+        shift = max(self.bits - self.table_bits, 0)
+        table = torch.from_numpy(-np.log2(self.probs).T).float().to(codes.device)  # (levels, dims)
+        return table.gather(0, codes >> shift) + shift
+
+    def _distortion(self, inputs: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """(N,) binary cross-entropy against `x` of what the decoder makes of `inputs`, per image."""
+        return F.binary_cross_entropy_with_logits(self.model.decoder(inputs), x, reduction="none").flatten(1).sum(1)
+
+    @torch.no_grad()
+    def search_codes(self, images: torch.Tensor, codes: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+        """Better (N, dims) codes for `images`, starting from `codes`, by the codec's
+        `CodeSearch`; no image's cost (distortion + weight x bits) goes up. Deterministic."""
+        search = self.search
+        codes = codes.to(self._device()).clone()  # a normal tensor: autograd refuses inference-mode ones
+        per_batch = max(1, batch_size // search.candidates)  # decoder inputs per pass ~ batch_size
+        active = torch.arange(len(codes))
+        with tqdm(total=search.rounds, desc="code search", leave=False) as bar:
+            for _ in range(search.rounds):
+                moved = []
+                for s in batch_slices(len(active), per_batch):
+                    rows = active[s]
+                    x = as_unit_images(images[rows]).to(codes.device)
+                    better, new = self._best_moves(codes[rows], x)
+                    better = better.cpu()
+                    codes[rows[better]] = new[better.to(codes.device)]
+                    moved.append(rows[better])
+                active = torch.cat(moved)
+                bar.update()
+                bar.set_postfix(moved=len(active))
+                if not len(active):
+                    break
+        return codes.cpu()
+
+    def _best_moves(self, codes: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """One search round for a batch: (which rows improve, their best one-step move)."""
+        n, d = codes.shape
+        weight = self.search.weight
+        with torch.enable_grad():
+            u = self.model.bottleneck.from_codes(codes, self.bits).clone().requires_grad_(True)
+            distortion = self._distortion(u, x)
+            (grad,) = torch.autograd.grad(distortion.sum(), u)
+        bits = self.code_bits(codes)
+        cost = distortion.detach() + weight * bits.sum(1)
+        # Predicted change of cost for every move: first order in the decoder input, exact in bits.
+        steps = torch.stack([(codes + 1).clamp_(max=2**self.bits - 1), (codes - 1).clamp_(min=0)], 1)  # (n, 2, d)
+        du = self.model.bottleneck.from_codes(steps.reshape(-1, d), self.bits).reshape(n, 2, d) - u.detach()[:, None]
+        step_bits = self.code_bits(steps.reshape(-1, d)).reshape(n, 2, d)
+        predicted = grad[:, None] * du + weight * (step_bits - bits[:, None])
+        predicted[steps == codes[:, None]] = torch.inf  # a step off the end of the range
+        k = min(self.search.candidates, 2 * d)
+        pick = predicted.reshape(n, 2 * d).topk(k, 1, largest=False).indices  # (n, k): direction * d + dim
+        dim = pick % d
+        candidates = codes[:, None].repeat(1, k, 1)
+        candidates.scatter_(2, dim[..., None], steps.reshape(n, 2 * d).gather(1, pick)[..., None])
+        flat = candidates.reshape(n * k, d)
+        inputs = self.model.bottleneck.from_codes(flat, self.bits)
+        exact = self._distortion(inputs, x.repeat_interleave(k, 0)) + weight * self.code_bits(flat).sum(1)
+        exact = exact.reshape(n, k).masked_fill(predicted.reshape(n, 2 * d).gather(1, pick).isinf(), torch.inf)
+        best, j = exact.min(1)
+        return best < cost - MIN_GAIN, candidates[torch.arange(n), j]
 
     @torch.inference_mode()
     def decode(self, codes: torch.Tensor) -> torch.Tensor:
         """(N, dims) codes -> (N, 1, 28, 28) float images in [0, 1]."""
         if self.bits is not None:
             return self.model.decode(codes, self.bits).cpu()
-        return torch.sigmoid(self.model.decoder(codes.to(next(self.model.parameters()).device))).cpu()
+        return torch.sigmoid(self.model.decoder(codes.to(self._device()))).cpu()
 
     def compress(self, images: torch.Tensor) -> bytes:
         """Images -> one bitstream."""
@@ -273,25 +379,26 @@ class Codec:
 
     def save(self, path: str | os.PathLike) -> None:
         """One self-contained file: the autoencoder's checkpoint and the code model."""
-        save_torch(
-            path,
-            {
-                "kind": "codec",
-                "format": FORMAT_VERSION,
-                "bits": self.bits,
-                "smoothing": self.smoothing,
-                "table_bits": self.table_bits,
-                "counts": self.counts,
-                "autoencoder": autoencoder_checkpoint(self.model),
-            },
-        )
+        ckpt = {
+            "kind": "codec",
+            "format": FORMAT_VERSION,
+            "bits": self.bits,
+            "smoothing": self.smoothing,
+            "table_bits": self.table_bits,
+            "counts": self.counts,
+            "autoencoder": autoencoder_checkpoint(self.model),
+        }
+        if self.search is not None:  # only then: codecs without a search keep their bytes
+            ckpt["search"] = asdict(self.search)
+        save_torch(path, ckpt)
 
 
 def load_codec(path: str | os.PathLike, device: str | torch.device = "cpu") -> Codec:
     """A codec saved by `Codec.save` (make one with `Codec.fit(...).save(path)`)."""
     ckpt = read_checkpoint(path, "codec", "codec file")
     model = autoencoder_from_checkpoint(ckpt["autoencoder"])
-    return Codec(model.to(device), ckpt["bits"], ckpt["counts"], ckpt["smoothing"], ckpt["table_bits"])
+    search = CodeSearch(**ckpt["search"]) if "search" in ckpt else None  # saved only by codecs that search
+    return Codec(model.to(device), ckpt["bits"], ckpt["counts"], ckpt["smoothing"], ckpt["table_bits"], search)
 
 
 def _as_codec(codec: Codec | str | os.PathLike) -> Codec:
@@ -308,13 +415,14 @@ def decompress(data: bytes, codec: Codec | str | os.PathLike) -> torch.Tensor:
     return _as_codec(codec).decompress(data)
 
 
-def coding_metrics(codec: Codec, images: torch.Tensor) -> dict[str, float | None]:
-    """Bits per image of `images` through `codec`, checked lossless on the codes:
+def coding_metrics(codec: Codec, images: torch.Tensor, codes: torch.Tensor | None = None) -> dict[str, float | None]:
+    """Bits per image of `images` through `codec` (or of their `codes`, if already
+    encoded), checked lossless on the codes:
     coded_bits (the payload actually written, 8 x bytes / N; the 28-byte header is not
     counted), model_bits (the ideal length under the fitted model) and entropy_bits
     (the plug-in entropy of these codes, per dimension, summed). For fp32 the coded
     bits are the raw 32 x dims and the other two are None."""
-    codes = codec.encode(images)
+    codes = codec.encode(images) if codes is None else codes
     data = codec.compress_codes(codes)
     if not torch.equal(codec.decompress_codes(data), codes):
         raise AssertionError("the bitstream did not decode to the codes it was made from")

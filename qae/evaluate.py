@@ -10,6 +10,7 @@ import gzip
 import torch
 import torch.nn.functional as F
 
+from qae.codec import Codec, coding_metrics
 from qae.corrupt import Corruption
 from qae.data import as_unit_images, batch_slices
 from qae.models import Autoencoder, Classifier
@@ -39,9 +40,11 @@ def evaluate_quantized(
     labels: torch.Tensor,
     bits: int | None,
     batch_size: int,
+    codes: torch.Tensor | None = None,
 ) -> dict[str, float]:
     """Reconstruct `images` (uint8) through `model` with its code rounded to `bits`
-    bits (None: float32) and score the reconstructions.
+    bits (None: float32), or from given integer `codes` of `bits` bits (a code
+    search's, say), and score the reconstructions.
 
     Returns accuracy (the classifier on the reconstructions), mse and bce (per pixel,
     against the [0, 1] images), total_bits (code bits per image) and
@@ -53,7 +56,10 @@ def evaluate_quantized(
     cross = torch.zeros((), dtype=torch.float64, device=device)
     for s in batch_slices(len(images), batch_size):
         x = as_unit_images(images[s]).to(device)
-        logits = model.logits(x, bits)
+        if codes is None:
+            logits = model.logits(x, bits)
+        else:
+            logits = model.decoder(model.bottleneck.from_codes(codes[s].to(device), bits))
         x_hat = torch.sigmoid(logits)
         correct += (classifier(x_hat).argmax(1) == labels[s].to(device)).sum()
         squared += F.mse_loss(x_hat, x, reduction="sum").double()
@@ -67,6 +73,27 @@ def evaluate_quantized(
         "total_bits": total_bits,
         "compression_ratio": RAW_BITS / total_bits,
     }
+
+
+def evaluate_codec(
+    codec: Codec, classifier: Classifier, images: torch.Tensor, labels: torch.Tensor, batch_size: int
+) -> dict[str, float | None]:
+    """`evaluate_quantized` and `coding_metrics` of the codes `codec` sends for
+    `images` (uint8). With a code search, those are of the searched codes, and
+    rounded_accuracy / rounded_model_bits say what the encoder's rounding gave."""
+    args = (codec.model, classifier, images, labels, codec.bits, batch_size)
+    if codec.search is None:
+        return evaluate_quantized(*args) | coding_metrics(codec, images)
+    rounded = codec.round_codes(images, batch_size)
+    codes = codec.search_codes(images, rounded, batch_size)
+    return (
+        evaluate_quantized(*args, codes=codes)
+        | coding_metrics(codec, images, codes)
+        | {
+            "rounded_accuracy": evaluate_quantized(*args, codes=rounded)["accuracy"],
+            "rounded_model_bits": codec.code_bits(rounded).sum(1).mean().item(),
+        }
+    )
 
 
 @torch.inference_mode()

@@ -184,6 +184,8 @@ SCHEMA: dict[str, tuple[Callable[[Any], bool], str]] = {
     # Issue 5: bitstreams and baselines
     "codec.smoothing": _positive(),
     "codec.table_bits": _int(1, 16),
+    "codec.search.candidates": _int(0, 256),
+    "codec.search.rounds": _int(1, 1000),
     "baselines.jpeg_quality": _list_of(_int(0, 100)),
     "baselines.webp_quality": _list_of(_int(0, 100)),
     "baselines.pca_k": _list_of(_int(1, 784)),

@@ -247,17 +247,24 @@ def write_qat_plots(records: list[dict[str, Any]], out_dir: str | os.PathLike) -
     _save(qat_figure(records), Path(out_dir) / "qat_vs_post_training.png")
 
 
+VARIANTS = ("_payload", "_rounded")  # another measure of the same method: its color, dashed
+
+
+def _base_method(method: str) -> str:
+    return next((method.removesuffix(v) for v in VARIANTS if method.endswith(v)), method)
+
+
 def rate_accuracy_figure(records: list[dict[str, Any]], raw_accuracy: float) -> plt.Figure:
     """Accuracy against bits per image (log scale) for every method: all its points, and
     its Pareto front as a line; whole range on the left, the top on the right."""
     fig, axes = plt.subplots(1, 2, figsize=(13, 5.2))
     names = methods(records)
-    bases = list(dict.fromkeys(m.removesuffix("_payload") for m in names))
+    bases = list(dict.fromkeys(_base_method(m) for m in names))
     colors = dict(zip(bases, plt.cm.tab10(range(len(bases))), strict=True))
     for ax in axes:
         for m in names:
             rows = [r for r in records if r["method"] == m]
-            color, dashed = colors[m.removesuffix("_payload")], m.endswith("_payload")
+            color, dashed = colors[_base_method(m)], m != _base_method(m)
             ax.plot([r["bits_per_image"] for r in rows], [r["accuracy"] for r in rows], ".", color=color, alpha=0.35)
             front = pareto_front(rows)
             ax.plot(

@@ -8,7 +8,7 @@ import torch
 from PIL import Image
 
 from qae.cli import idx_bytes, main
-from qae.codec import Codec, load_codec
+from qae.codec import Codec, CodeSearch, load_codec
 from qae.data import read_idx
 from qae.models import AutoencoderConfig, build_autoencoder
 
@@ -72,3 +72,17 @@ def test_a_file_that_is_neither_idx_nor_png_is_refused(codec_path, tmp_path, cap
     (tmp_path / "notes.txt").write_text("hello")
     assert main(["compress", "--codec", str(codec_path), str(tmp_path / "notes.txt"), "-o", str(tmp_path / "x")]) == 1
     assert "notes.txt: not an IDX file" in capsys.readouterr().err
+
+
+def test_no_search_sends_the_encoder_s_rounding(images, tmp_path):
+    torch.manual_seed(0)
+    model = build_autoencoder(AutoencoderConfig("linear", 4, "corrected")).eval()
+    codec = Codec.fit(model, images, bits=3, search=CodeSearch(weight=0.1, candidates=8, rounds=20))
+    codec.save(tmp_path / "codec.pt")
+    (tmp_path / "in.idx").write_bytes(idx_bytes(images))
+    searched, rounded = codec.encode(images), codec.round_codes(images)
+    assert not torch.equal(searched, rounded)
+    for flags, codes in (([], searched), (["--no-search"], rounded)):
+        paths = [str(tmp_path / name) for name in ("codec.pt", "in.idx", "x.qae")]
+        assert main(["compress", "--codec", paths[0], paths[1], "-o", paths[2], *flags]) == 0
+        assert torch.equal(codec.decompress_codes((tmp_path / "x.qae").read_bytes()), codes)

@@ -3,12 +3,14 @@
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 import qae
 from qae.codec import (
     HEADER_BYTES,
     BitstreamError,
     Codec,
+    CodeSearch,
     code_length,
     coding_metrics,
     decode_codes,
@@ -18,6 +20,7 @@ from qae.codec import (
     load_codec,
     probabilities,
 )
+from qae.data import as_unit_images
 from qae.models import AutoencoderConfig, build_autoencoder
 
 
@@ -141,3 +144,58 @@ def test_a_file_that_is_no_codec_is_refused(tmp_path):
 def test_probabilities_give_every_level_some_mass():
     probs = probabilities(torch.tensor([[10, 0, 0, 0]]), 0.5)
     assert np.all(probs > 0) and np.allclose(probs.sum(1), 1)
+
+
+# The code search: encode-time moves that make codes cheaper than the encoder's rounding.
+SEARCH = CodeSearch(weight=0.5, candidates=12, rounds=50)  # 12 = 2 x 6 dims: every move measured
+
+
+@torch.no_grad()
+def search_cost(codec: Codec, codes: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
+    """What the search minimizes, per image: BCE summed over pixels + weight x bits."""
+    logits = codec.model.decoder(codec.model.bottleneck.from_codes(codes, codec.bits))
+    bce = F.binary_cross_entropy_with_logits(logits, as_unit_images(images), reduction="none").flatten(1).sum(1)
+    return bce + codec.search.weight * codec.code_bits(codes).sum(1)
+
+
+@pytest.fixture(scope="module")
+def searching(model, images) -> Codec:
+    return Codec.fit(model, images, bits=4, search=SEARCH)
+
+
+def test_code_search_lowers_the_cost_of_some_codes_and_raises_none(searching, images):
+    rounded = searching.round_codes(images)
+    before, after = search_cost(searching, rounded, images), search_cost(searching, searching.encode(images), images)
+    assert torch.all(after <= before + 1e-4)
+    assert torch.any(after < before - 1e-2)
+
+
+def test_after_the_search_no_single_step_lowers_an_image_s_cost(searching, images):
+    codes = searching.encode(images)
+    cost = search_cost(searching, codes, images)
+    for dim in range(searching.dims):
+        for step in (-1, 1):
+            moved = codes.clone()
+            moved[:, dim] = (moved[:, dim] + step).clamp(0, 2**searching.bits - 1)
+            assert torch.all(search_cost(searching, moved, images) >= cost - 1e-3)
+
+
+def test_code_search_is_deterministic(searching, images):
+    assert torch.equal(searching.encode(images), searching.encode(images))
+
+
+def test_searched_bitstreams_decode_with_a_codec_that_does_not_search(searching, model, images):
+    plain = Codec(model, 4, searching.counts)
+    data = searching.compress(images)
+    assert plain.id == searching.id
+    assert torch.equal(plain.decompress_codes(data), searching.encode(images))
+
+
+def test_a_saved_codec_keeps_its_search(searching, tmp_path):
+    searching.save(tmp_path / "codec.pt")
+    assert load_codec(tmp_path / "codec.pt").search == SEARCH
+
+
+def test_an_fp32_codec_cannot_search(model, images):
+    with pytest.raises(ValueError, match="integer codes"):
+        Codec.fit(model, images, bits=None, search=SEARCH)

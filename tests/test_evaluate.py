@@ -1,7 +1,8 @@
 import pytest
 import torch
 
-from qae.evaluate import RAW_BITS, evaluate_quantized, gzip_baseline
+from qae.codec import Codec, CodeSearch
+from qae.evaluate import RAW_BITS, evaluate_codec, evaluate_quantized, gzip_baseline
 from qae.models import AutoencoderConfig, Classifier, build_autoencoder
 
 
@@ -31,6 +32,19 @@ def test_scores_do_not_depend_on_the_batch_size(setup):
 def test_coarser_codes_reconstruct_worse(setup):
     mse = [evaluate_quantized(*setup, bits=b, batch_size=30)["mse"] for b in (1, 8)]
     assert mse[0] > mse[1]
+
+
+def test_a_searching_codec_is_scored_on_its_searched_codes(setup):
+    model, classifier, images, labels = setup
+    codec = Codec.fit(model, images, 4, search=CodeSearch(weight=0.5, candidates=8, rounds=20))
+    record = evaluate_codec(codec, classifier, images, labels, batch_size=7)
+    searched = evaluate_quantized(model, classifier, images, labels, 4, 30, codes=codec.encode(images))
+    rounded = evaluate_quantized(model, classifier, images, labels, 4, 30)
+    assert record["mse"] == pytest.approx(searched["mse"], rel=1e-5)
+    assert searched["mse"] != pytest.approx(rounded["mse"], rel=1e-5)  # the search moved codes
+    assert record["rounded_accuracy"] == rounded["accuracy"]
+    cost = record["bce"] * 784 + 0.5 * record["model_bits"]  # per image, what the search lowers
+    assert cost < rounded["bce"] * 784 + 0.5 * record["rounded_model_bits"]
 
 
 def test_gzip_baseline_compresses_blank_images_far_better_than_noise():

@@ -40,6 +40,7 @@ def test_the_shipped_params_are_valid(repo_params):
         (("denoising", "start"), "warm", "denoising.start: must be one of plain, scratch"),
         (("codec", "smoothing"), 0, "codec.smoothing: must be a number > 0"),
         (("codec", "table_bits"), 17, "codec.table_bits: must be an integer in 1..16"),
+        (("codec", "search", "candidates"), -1, "codec.search.candidates: must be an integer in 0..256"),
         (("baselines", "jpeg_quality"), [50, 101], "baselines.jpeg_quality: must be a non-empty list"),
         (("baselines", "pca_bits"), [0], "baselines.pca_bits: must be a non-empty list without repeats, each an"),
         (("latent", "grid"), 1, "latent.grid: must be an integer in 2..1000"),

@@ -48,3 +48,12 @@ def test_sweep_records_use_coded_bits_when_the_table_has_them():
     records = sweep_records(results, "qat")
     assert [r["bits_per_image"] for r in records] == [30.5, 16]
     assert records[0] == {"method": "qat", "setting": "dims=8, bits=4", "bits_per_image": 30.5, "accuracy": 0.9}
+
+
+def test_a_searching_sweep_also_reports_its_rounding_as_its_own_method():
+    row = {"dims": 64, "bits": 8, "total_bits": 512, "coded_bits": 31.4, "accuracy": 0.979}
+    records = sweep_records([row | {"rounded_model_bits": 32.1, "rounded_accuracy": 0.965}], "rd")
+    assert [(r["method"], r["bits_per_image"], r["accuracy"]) for r in records] == [
+        ("rd", 31.4, 0.979),
+        ("rd_rounded", 32.1, 0.965),
+    ]
