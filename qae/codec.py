@@ -215,6 +215,8 @@ class Codec:
         self.counts = counts
         self.search = search
         self.probs = None if bits is None else probabilities(counts, smoothing)
+        # -log2 p per (level, dim), float32: what `code_bits` looks up, built once.
+        self._bit_table = None if bits is None else torch.from_numpy(-np.log2(self.probs).T).float()
         self.id = self._digest()[:8]  # decoding does not depend on the search: not in the id
 
     @classmethod
@@ -302,8 +304,7 @@ class Codec:
     def code_bits(self, codes: torch.Tensor) -> torch.Tensor:
         """(N, dims) float32: the ideal bits of each code under the code model."""
         shift = max(self.bits - self.table_bits, 0)
-        table = torch.from_numpy(-np.log2(self.probs).T).float().to(codes.device)  # (levels, dims)
-        return table.gather(0, codes >> shift) + shift
+        return self._bit_table.to(codes.device).gather(0, codes >> shift) + shift
 
     def _distortion(self, inputs: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         """(N,) binary cross-entropy against `x` of what the decoder makes of `inputs`, per image."""
@@ -351,14 +352,13 @@ class Codec:
         predicted = grad[:, None] * du + weight * (step_bits - bits[:, None])
         predicted[steps == codes[:, None]] = torch.inf  # a step off the end of the range
         k = min(self.search.candidates, 2 * d)
-        pick = predicted.reshape(n, 2 * d).topk(k, 1, largest=False).indices  # (n, k): direction * d + dim
-        dim = pick % d
+        best_predicted, pick = predicted.reshape(n, 2 * d).topk(k, 1, largest=False)  # pick: direction * d + dim
         candidates = codes[:, None].repeat(1, k, 1)
-        candidates.scatter_(2, dim[..., None], steps.reshape(n, 2 * d).gather(1, pick)[..., None])
+        candidates.scatter_(2, (pick % d)[..., None], steps.reshape(n, 2 * d).gather(1, pick)[..., None])
         flat = candidates.reshape(n * k, d)
         inputs = self.model.bottleneck.from_codes(flat, self.bits)
         exact = self._distortion(inputs, x.repeat_interleave(k, 0)) + weight * self.code_bits(flat).sum(1)
-        exact = exact.reshape(n, k).masked_fill(predicted.reshape(n, 2 * d).gather(1, pick).isinf(), torch.inf)
+        exact = exact.reshape(n, k).masked_fill(best_predicted.isinf(), torch.inf)
         best, j = exact.min(1)
         return best < cost - MIN_GAIN, candidates[torch.arange(n), j]
 
