@@ -1,10 +1,11 @@
 # `make repro`: set up (once) and run the whole pipeline. `make test`: set up and run the tests.
 # Offline? Point QAE_MNIST_MIRROR at a folder (or URL) holding the four MNIST .gz files.
+# `make bench BENCH_ARGS="--mnist DIR --reference seed_reference.py"`: the pipeline timed (bench/README.md).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: repro test lint bench
+.PHONY: repro test bench
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,4 +23,5 @@ test: $(BIN)/.installed
 	$(BIN)/pytest
 
 bench: $(BIN)/.installed
-	$(BIN)/python bench/speed.py
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python bench/pipeline.py $(BENCH_ARGS)

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import torch
 
-from qae.data import IDX_FILES, read_idx
 from qae.evaluate import evaluate_quantized
+from qae.mnist import IDX_FILES, read_idx
 from qae.models import AutoencoderConfig
 from qae.params import load_params
 from qae.train import TrainConfig, train_autoencoder, train_classifier
@@ -43,7 +43,7 @@ def run_reference(script: Path, mnist: Path, epochs: int) -> tuple[dict, float]:
 def run_qae(mnist: Path, epochs: int) -> dict:
     """Seconds per epoch / per evaluation through qae, with params.yaml's settings."""
     params = load_params()
-    c, a, seed = params["classifier"], params["autoencoder"], params["seed"]
+    c, a, seed = params["classifier"], params["sweep"], params["seed"]
     data = {key: read_idx(mnist / f"{name}.gz") for key, name in IDX_FILES.items()}
     images, labels = data["train_images"], data["train_labels"]
     t0 = time.perf_counter()
@@ -52,13 +52,15 @@ def run_qae(mnist: Path, epochs: int) -> dict:
     )
     clf = (time.perf_counter() - t0) / epochs
     config = AutoencoderConfig(a["arch"], 64, a["recipe"], a["dropout"])
-    train = TrainConfig(epochs, a["batch_size"], a["lr"], a["loss"], a["optimizer"], a["weight_decay"])
+    train = TrainConfig(
+        epochs, a["batch_size"], a["lr"], a["loss"], a["optimizer"], a["weight_decay"], schedule=a["schedule"]
+    )
     t0 = time.perf_counter()
     model, _ = train_autoencoder(config, images[30000:60000], train, seed)
     ae = (time.perf_counter() - t0) / epochs
-    test, batch = (data["test_images"], data["test_labels"]), params["eval"]["batch_size"]
+    test = (data["test_images"], data["test_labels"])
     t0 = time.perf_counter()
-    accuracy = {str(b): evaluate_quantized(model, classifier, *test, b, batch)["accuracy"] for b in LEVELS}
+    accuracy = {str(b): evaluate_quantized(model, classifier, *test, b)["accuracy"] for b in LEVELS}
     return {"clf_epoch_s": clf, "ae_epoch_s": ae, "eval_6bits_s": time.perf_counter() - t0, "acc": accuracy}
 
 

@@ -1,29 +1,42 @@
 """qae: how much an autoencoder keeps of an MNIST digit, and what quantizing its code costs.
 
 >>> import qae
->>> model = qae.load_autoencoder("data/autoencoders/64.pt")
+>>> model = qae.load_autoencoder("data/sweep/models/64.pt")
 >>> codes = model.encode(images, bits=8)     # (N, 64) int64 in 0..255
 >>> images_hat = model.decode(codes, bits=8)  # (N, 1, 28, 28) float in [0, 1]
->>> data = qae.compress(images, "data/codecs/64-8.pt")  # entropy-coded bytes
->>> images_hat = qae.decompress(data, "data/codecs/64-8.pt")
+>>> data = qae.compress(images, "data/sweep/codecs/64/8.pt")  # entropy-coded bytes
+>>> images_hat = qae.decompress(data, "data/sweep/codecs/64/8.pt")
+
+The names below load on first use, so importing one module of qae (as every
+pipeline stage does) runs nothing else: this file imports no module of its own.
 """
 
-from qae.codec import BitstreamError, Codec, compress, decompress, load_codec
-from qae.models import Autoencoder, Classifier, load_autoencoder, load_classifier
-from qae.quantize import Bottleneck, from_codes, round_to_bits, to_codes
+import importlib
 
-__all__ = [
-    "Autoencoder",
-    "BitstreamError",
-    "Bottleneck",
-    "Classifier",
-    "Codec",
-    "compress",
-    "decompress",
-    "from_codes",
-    "load_autoencoder",
-    "load_classifier",
-    "load_codec",
-    "round_to_bits",
-    "to_codes",
-]
+_API = {
+    "Autoencoder": "qae.models",
+    "Classifier": "qae.models",
+    "load_autoencoder": "qae.models",
+    "load_classifier": "qae.models",
+    "Bottleneck": "qae.quantize",
+    "round_to_bits": "qae.quantize",
+    "to_codes": "qae.quantize",
+    "from_codes": "qae.quantize",
+    "BitstreamError": "qae.codec.bitstream",
+    "Codec": "qae.codec.codec",
+    "CodeSearch": "qae.codec.search",
+    "load_codec": "qae.codec.codec",
+    "compress": "qae.codec.codec",
+    "decompress": "qae.codec.codec",
+}
+__all__ = sorted(_API)
+
+
+def __getattr__(name: str) -> object:
+    if name not in _API:
+        raise AttributeError(f"module 'qae' has no attribute {name!r}")
+    return getattr(importlib.import_module(_API[name]), name)
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,16 +1,17 @@
 """`qae compress` / `qae decompress`: MNIST-style images <-> qae bitstreams.
 
-    qae compress --codec data/codecs/64-4.pt t10k-images-idx3-ubyte.gz -o test.qae
-    qae decompress --codec data/codecs/64-4.pt test.qae -o test-decoded.idx3-ubyte
+    qae compress --codec data/sweep/codecs/64/4.pt t10k-images-idx3-ubyte.gz -o test.qae
+    qae decompress --codec data/sweep/codecs/64/4.pt test.qae -o test-decoded.idx3-ubyte
     qae compress --codec data/headline/codec.pt digit.png -o digit.qae
 
 Inputs: one IDX file of uint8 28x28 images (.gz or not), or 28x28 grayscale PNGs.
 Outputs of decompress: an IDX file (gzipped if the name ends in .gz), or PNGs (one
 image: the name given; several: NAME-00000.png, NAME-00001.png, ...). A codec file
-is what the eval stages write (`data/codecs/DIMS-BITS.pt`, `data/headline/codec.pt`,
-`data/codecs_rd/WEIGHT.pt`): the autoencoder and its code model. The rate-distortion
-codecs search for cheaper codes while compressing (a minute for 10k images on a
-CPU); `--no-search` sends the encoder's rounding instead, fast and a little larger.
+is what the eval stages write (`data/sweep/codecs/DIMS/BITS.pt`, `data/headline/codec.pt`,
+`data/compressor/rd/codecs/WEIGHT.pt`): the autoencoder and its code model. The
+rate-distortion codecs search for cheaper codes while compressing (seconds per
+thousand images on a CPU); `--no-search` sends the encoder's rounding instead, fast
+and a little larger.
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ import numpy as np
 import torch
 from PIL import Image, UnidentifiedImageError
 
-from qae.codec import BitstreamError, Codec, load_codec
-from qae.data import IDXError, read_idx
+from qae.codec.bitstream import BitstreamError
+from qae.codec.codec import Codec, load_codec
+from qae.images import to_uint8
 from qae.io import atomic_path, write_bytes
+from qae.mnist import IDXError, idx_bytes, read_idx
 
 
 class InputError(ValueError):
@@ -66,12 +69,6 @@ def read_images(paths: list[Path]) -> torch.Tensor:
     return images
 
 
-def idx_bytes(images: torch.Tensor) -> bytes:
-    """The bytes of a uint8 IDX file holding `images` (what `qae.data.parse_idx` reads)."""
-    shape = b"".join(int(n).to_bytes(4, "big") for n in images.shape)
-    return bytes([0, 0, 0x08, images.dim()]) + shape + images.contiguous().numpy().tobytes()
-
-
 def write_images(images: torch.Tensor, out: Path) -> list[Path]:
     """uint8 (N, 28, 28) images to an IDX file or PNGs (see the module docstring)."""
     if out.suffix.lower() != ".png":
@@ -83,11 +80,6 @@ def write_images(images: torch.Tensor, out: Path) -> list[Path]:
         with atomic_path(path) as tmp:
             Image.fromarray(pixels, "L").save(tmp, "PNG")
     return paths
-
-
-def to_uint8(images: torch.Tensor) -> torch.Tensor:
-    """(N, 1, 28, 28) floats in [0, 1] -> (N, 28, 28) uint8."""
-    return images.squeeze(1).mul(255).round().clamp(0, 255).to(torch.uint8)
 
 
 def compress_command(codec: Codec, inputs: list[Path], out: Path) -> str:
@@ -116,14 +108,15 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     for name, help_text in (("compress", "images -> bitstream"), ("decompress", "bitstream -> images")):
         sub = commands.add_parser(name, help=help_text)
-        sub.add_argument("--codec", required=True, type=Path, help="codec file (an eval stage's --codec-out)")
+        sub.add_argument("--codec", required=True, type=Path, help="codec file (an eval stage's output)")
+        sub.add_argument("--device", default="auto", help="auto (CUDA when present, the default), cpu, cuda, cuda:N")
         sub.add_argument("inputs", nargs="+", type=Path, help="IDX or PNG files" if name == "compress" else "bitstream")
         sub.add_argument("-o", "--out", required=True, type=Path, help="file to write")
         if name == "compress":
             sub.add_argument("--no-search", action="store_true", help="skip the codec's code search, if it has one")
     args = parser.parse_args(argv)
     try:
-        codec = load_codec(args.codec)
+        codec = load_codec(args.codec, args.device)
     except (OSError, ValueError) as e:
         print(f"qae {args.command}: cannot load the codec: {e}", file=sys.stderr)
         return 1

@@ -1,5 +1,6 @@
-"""Corruptions of [0, 1] image batches, for robustness tests and denoising training
-(post 003). Each draws from a generator, so a seed fixes every noise sample and patch."""
+"""Corruptions of [0, 1] image batches: gaussian noise and occlusion (post 003's
+robustness tests and denoising training). Each draws from a generator, so a seed fixes
+every noise sample and patch. Which corruptions a study applies is the study's business."""
 
 from __future__ import annotations
 
@@ -33,28 +34,3 @@ def occlude(x: torch.Tensor, size: int, generator: torch.Generator) -> torch.Ten
     cols = torch.arange(w, device=x.device)[None, None, :]
     inside = (rows >= top) & (rows < top + size) & (cols >= left) & (cols < left + size)  # (N, H, W)
     return x.masked_fill(inside.unsqueeze(1), 0.0)
-
-
-def training_corruption(kind: str, std: float, size: int) -> Corruption:
-    """The corruption a denoising autoencoder trains on: noise, occlusion, or both."""
-
-    def corrupt(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-        if kind in ("occlusion", "both"):
-            x = occlude(x, size, generator)
-        if kind in ("noise", "both"):
-            x = gaussian_noise(x, std, generator)
-        return x
-
-    return corrupt
-
-
-def robustness_levels(noise_std: list[float], patch: list[int]) -> list[tuple[str, float]]:
-    """(kind, level) pairs of the robustness sweep: each noise std, then each patch side."""
-    return [("noise", s) for s in noise_std] + [("occlusion", p) for p in patch]
-
-
-def corruption(kind: str, level: float) -> Corruption:
-    """The test-time corruption of one robustness level."""
-    if kind == "noise":
-        return lambda x, g: gaussian_noise(x, level, g)
-    return lambda x, g: occlude(x, int(level), g)

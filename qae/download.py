@@ -15,10 +15,8 @@ import os
 import urllib.request
 from pathlib import Path
 
-from tqdm import tqdm
-
-from qae.data import IDX_FILES
-from qae.io import write_bytes
+from qae.io import Progress, write_bytes
+from qae.mnist import IDX_FILES
 
 MIRROR_ENV = "QAE_MNIST_MIRROR"
 
@@ -47,9 +45,9 @@ def fetch(source: str, filename: str, timeout_s: float) -> bytes:
         return (folder / filename).read_bytes()
     url = source.rstrip("/") + "/" + filename
     with urllib.request.urlopen(url, timeout=timeout_s) as response:
-        total = int(response.headers.get("Content-Length") or 0) or None
+        total = int(response.headers.get("Content-Length") or 0)
         chunks = []
-        with tqdm(total=total, unit="B", unit_scale=True, desc=filename, leave=False) as bar:
+        with Progress(max(total, 1), filename, "bytes", enabled=total > 0) as bar:
             while chunk := response.read(1 << 16):
                 chunks.append(chunk)
                 bar.update(len(chunk))

@@ -1,9 +1,11 @@
 """The networks: the LeNet-style classifier and the autoencoder family.
 
-Every autoencoder is encoder -> `Bottleneck` -> decoder on [0, 1] images, and
-offers the public API `encode` / `decode` / `reconstruct`. Checkpoints describe
-themselves (`{"kind", "config", "state_dict", ...}`) so `load_autoencoder(path)`
-rebuilds any trained model. Training loops live in `qae.train`, not here.
+Every autoencoder is encoder -> bottleneck -> decoder on [0, 1] images, and offers
+the public API `encode` / `decode` / `reconstruct`, and one decode path
+(`decode_logits`) that evaluation, codecs and the studies share. Checkpoints
+describe themselves (`{"kind", "config", "state_dict", "recipe", "run", ...}`) so
+`load_autoencoder(path)` rebuilds any trained model and says how it was made.
+Training loops live in `qae.train`, not here.
 """
 
 from __future__ import annotations
@@ -17,8 +19,11 @@ from typing import Any
 import torch
 from torch import nn
 
-from qae.data import MNIST_MEAN, MNIST_STD, as_unit_images
+from qae.images import MNIST_MEAN, MNIST_STD, as_unit_images, batch_slices
 from qae.quantize import Bottleneck, EntropyBottleneck
+from qae.runtime import pick_device
+
+RECIPES = ("post", "corrected")  # the posts' bottleneck as written, or corrected (see Bottleneck)
 
 
 class Normalize(nn.Module):
@@ -60,7 +65,7 @@ class Classifier(nn.Module):
 class AutoencoderConfig:
     """What it takes to rebuild an autoencoder."""
 
-    arch: str  # "linear" (posts 000/001) or "conv" (post 003)
+    arch: str  # a key of ARCHITECTURES
     dims: int  # code length
     recipe: str  # "post": as posts 000/001 wrote it; "corrected": see README
     dropout: float = 0.0  # conv only: dropout after its hidden linear layers (post 003)
@@ -79,6 +84,7 @@ class Autoencoder(nn.Module):
     def __init__(self, config: AutoencoderConfig) -> None:
         super().__init__()
         self.config = config
+        self.meta: dict[str, Any] = {}  # how it was made (recipe, run), from its checkpoint
         # The posts' bottleneck as written, or the corrected one (see Bottleneck).
         corrected = config.recipe == "corrected"
         self.bottleneck: Bottleneck | EntropyBottleneck
@@ -86,6 +92,10 @@ class Autoencoder(nn.Module):
             self.bottleneck = EntropyBottleneck(config.dims)
         else:
             self.bottleneck = Bottleneck(config.dims, corrected, corrected, config.qat_bits, config.qat_noise)
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
 
     def logits(self, x: torch.Tensor, bits: int | None = None) -> torch.Tensor:
         """(N, 1, 28, 28) in [0, 1] -> (N, 1, 28, 28) pre-sigmoid reconstruction."""
@@ -95,24 +105,38 @@ class Autoencoder(nn.Module):
         """(N, 1, 28, 28) in [0, 1] -> reconstruction in [0, 1], its code rounded to `bits` bits."""
         return torch.sigmoid(self.logits(x, bits))
 
-    def _device(self) -> torch.device:
-        return next(self.parameters()).device
+    def decoder_input(self, codes: torch.Tensor, bits: int | None) -> torch.Tensor:
+        """(N, dims) integer codes of `bits` bits, or float codes for bits=None (the
+        encoder's output) -> (N, dims) what the decoder reads."""
+        codes = codes.to(self.device)
+        return self.bottleneck(codes) if bits is None else self.bottleneck.from_codes(codes, bits)
+
+    def decode_logits(self, codes: torch.Tensor, bits: int | None) -> torch.Tensor:
+        """The one decode path: codes as `decoder_input` takes them -> (N, 1, 28, 28) logits."""
+        return self.decoder(self.decoder_input(codes, bits))
+
+    @torch.inference_mode()
+    def encode_float(self, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+        """uint8 or [0, 1] images -> (N, dims) float codes (the encoder's output), on the model's device."""
+        device = self.device
+        return torch.cat(
+            [self.encoder(as_unit_images(images[s].to(device))) for s in batch_slices(len(images), batch_size)]
+        )
 
     @torch.inference_mode()
     def encode(self, images: torch.Tensor, bits: int) -> torch.Tensor:
         """uint8 or [0, 1] float images, (N, 28, 28) or (N, 1, 28, 28) -> (N, dims) int64 codes."""
-        x = as_unit_images(images).to(self._device())
-        return self.bottleneck.to_codes(self.encoder(x), bits)
+        return self.bottleneck.to_codes(self.encode_float(images), bits)
 
     @torch.inference_mode()
-    def decode(self, codes: torch.Tensor, bits: int) -> torch.Tensor:
-        """(N, dims) integer codes of `bits` bits -> (N, 1, 28, 28) float images in [0, 1]."""
-        return torch.sigmoid(self.decoder(self.bottleneck.from_codes(codes.to(self._device()), bits)))
+    def decode(self, codes: torch.Tensor, bits: int | None) -> torch.Tensor:
+        """(N, dims) integer codes of `bits` bits (float codes for None) -> (N, 1, 28, 28) images in [0, 1]."""
+        return torch.sigmoid(self.decode_logits(codes, bits))
 
     @torch.inference_mode()
     def reconstruct(self, images: torch.Tensor, bits: int | None = None) -> torch.Tensor:
         """Encode and decode `images`; `bits=None` keeps the float32 code."""
-        return self(as_unit_images(images).to(self._device()), bits)
+        return self(as_unit_images(images).to(self.device), bits)
 
 
 class LinearAutoencoder(Autoencoder):
@@ -285,16 +309,17 @@ def build_autoencoder(config: AutoencoderConfig) -> Autoencoder:
     return ARCHITECTURES[config.arch](config)
 
 
-def autoencoder_checkpoint(model: Autoencoder, **extra: Any) -> dict[str, Any]:
-    """A self-describing checkpoint of `model` (weights on the CPU)."""
+def autoencoder_checkpoint(model: Autoencoder, **meta: Any) -> dict[str, Any]:
+    """A self-describing checkpoint of `model` (weights on the CPU); `meta` says how it
+    was made (recipe, history, run) and defaults to what the model was loaded with."""
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    return {"kind": "autoencoder", "config": asdict(model.config), "state_dict": state, **extra}
+    return {"kind": "autoencoder", "config": asdict(model.config), "state_dict": state, **(meta or model.meta)}
 
 
-def classifier_checkpoint(model: Classifier, **extra: Any) -> dict[str, Any]:
+def classifier_checkpoint(model: Classifier, **meta: Any) -> dict[str, Any]:
     """A self-describing checkpoint of the classifier (weights on the CPU)."""
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    return {"kind": "classifier", "state_dict": state, **extra}
+    return {"kind": "classifier", "state_dict": state, **meta}
 
 
 def read_checkpoint(path: str | os.PathLike, kind: str, noun: str | None = None) -> dict[str, Any]:
@@ -316,16 +341,18 @@ def autoencoder_from_checkpoint(ckpt: dict[str, Any]) -> Autoencoder:
     """The autoencoder an `autoencoder_checkpoint` dict describes, on the CPU, in eval mode."""
     model = build_autoencoder(AutoencoderConfig(**ckpt["config"]))
     model.load_state_dict(ckpt["state_dict"])
+    model.meta = {k: v for k, v in ckpt.items() if k not in ("kind", "config", "state_dict")}
     return model.eval()
 
 
-def load_autoencoder(path: str | os.PathLike, device: str | torch.device = "cpu") -> Autoencoder:
-    """Rebuild a trained autoencoder from its checkpoint, in eval mode."""
-    return autoencoder_from_checkpoint(read_checkpoint(path, "autoencoder")).to(device)
+def load_autoencoder(path: str | os.PathLike, device: str | torch.device = "auto") -> Autoencoder:
+    """Rebuild a trained autoencoder from its checkpoint, in eval mode, on `device`
+    ("auto": CUDA when present)."""
+    return autoencoder_from_checkpoint(read_checkpoint(path, "autoencoder")).to(pick_device(device))
 
 
-def load_classifier(path: str | os.PathLike, device: str | torch.device = "cpu") -> Classifier:
-    """Rebuild the trained classifier from its checkpoint, in eval mode."""
+def load_classifier(path: str | os.PathLike, device: str | torch.device = "auto") -> Classifier:
+    """Rebuild the trained classifier from its checkpoint, in eval mode, on `device`."""
     model = Classifier()
     model.load_state_dict(read_checkpoint(path, "classifier")["state_dict"])
-    return model.to(device).eval()
+    return model.to(pick_device(device)).eval()

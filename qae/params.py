@@ -1,8 +1,10 @@
-"""Load and validate params.yaml, the single source of every number a stage uses.
+"""Load and validate params.yaml, the single source of every number that changes a result.
 
-Every stage validates the whole file before it does any work, so a bad value set
-with `dvc exp run -S key=value` fails at once, naming the key and what it allows,
-instead of after an hour of training.
+Every stage validates the whole file before it does any work, so a bad value set with
+`dvc exp run -S key=value` fails at once, naming the key and what it allows, instead
+of after an hour of training. Validation changes no number, which is why dvc.yaml does
+not list this module among the stages' deps. The allowed words (architectures, losses,
+...) belong to the modules that use them; this module only imports them.
 """
 
 from __future__ import annotations
@@ -14,17 +16,17 @@ from typing import Any
 
 import yaml
 
-UNQUANTIZED = "fp32"  # the bits value that means "keep the float32 code"
-MNIST_TRAIN_SIZE = 60_000
-ARCHITECTURES = ("linear", "conv", "deep", "deepconv")
-LOSSES = ("bce", "mse")
-OPTIMIZERS = ("adam", "adamax")
-CORRUPTIONS = ("noise", "occlusion", "both")
-RECIPES = ("post", "corrected")
-CLUSTER_METHODS = ("kmeans", "tsne_gmm")  # qae.cluster
-STARTS = ("default", "mean")  # qae.lowdims: where the MLP autoencoder starts training
-RD_IMAGES = ("autoencoder", "all")  # rate-distortion training images: one half of MNIST's training set, or both
-SCHEDULES = ("constant", "cosine")  # qae.train.TrainConfig.schedule
+from qae.mnist import MNIST_TRAIN_SIZE, validation_size
+from qae.models import ARCHITECTURES, RECIPES
+from qae.quantize import UNQUANTIZED, is_valid_bits
+from qae.studies.conv import CORRUPTIONS, STARTS
+from qae.studies.digits import CLUSTER_METHODS, SOFTMAX_OPTIMIZERS
+from qae.studies.lowdims import STARTS as LOWDIMS_STARTS
+from qae.train import LOSSES, OPTIMIZERS, SCHEDULES
+
+RD_IMAGES = ("autoencoder", "all")  # rate-distortion training images: the autoencoder half, or both halves
+
+Check = tuple[Callable[[Any], bool], str]
 
 
 class ParamsError(ValueError):
@@ -39,28 +41,32 @@ def _is_number(v: Any) -> bool:
     return (_is_int(v) or isinstance(v, float)) and math.isfinite(v)
 
 
-def _int(lo: int, hi: int | None = None) -> tuple[Callable[[Any], bool], str]:
+def _int(lo: int, hi: int | None = None) -> Check:
     allowed = f"an integer >= {lo}" if hi is None else f"an integer in {lo}..{hi}"
     return (lambda v: _is_int(v) and v >= lo and (hi is None or v <= hi)), allowed
 
 
-def _positive() -> tuple[Callable[[Any], bool], str]:
+def _positive() -> Check:
     return (lambda v: _is_number(v) and v > 0), "a number > 0"
 
 
-def _non_negative() -> tuple[Callable[[Any], bool], str]:
+def _non_negative() -> Check:
     return (lambda v: _is_number(v) and v >= 0), "a number >= 0"
 
 
-def _bounded(hi: float) -> tuple[Callable[[Any], bool], str]:
+def _bounded(hi: float) -> Check:
     return (lambda v: _is_number(v) and 0 <= v <= hi), f"a number in [0, {hi}]"
 
 
-def _dropout() -> tuple[Callable[[Any], bool], str]:
+def _below_one() -> Check:
     return (lambda v: _is_number(v) and 0 <= v < 1), "a number in [0, 1)"
 
 
-def _range(log: bool, hi: float | None = None) -> tuple[Callable[[Any], bool], str]:
+def _fraction() -> Check:
+    return (lambda v: _is_number(v) and 0 < v < 1), "a number strictly between 0 and 1"
+
+
+def _range(log: bool, hi: float | None = None) -> Check:
     def ok(v: Any) -> bool:
         return (
             isinstance(v, list)
@@ -75,24 +81,15 @@ def _range(log: bool, hi: float | None = None) -> tuple[Callable[[Any], bool], s
     return ok, f"[low, high] with {low} < high" + ("" if hi is None else f" <= {hi}")
 
 
-def _fraction() -> tuple[Callable[[Any], bool], str]:
-    return (lambda v: _is_number(v) and 0 < v < 1), "a number strictly between 0 and 1"
-
-
-def _choice(options: tuple[str, ...]) -> tuple[Callable[[Any], bool], str]:
+def _choice(options: tuple[str, ...] | list[str]) -> Check:
     return (lambda v: v in options), "one of " + ", ".join(options)
 
 
-def is_valid_bits(v: Any) -> bool:
-    """True for 1..32 or the unquantized marker."""
-    return v == UNQUANTIZED or (_is_int(v) and 1 <= v <= 32)
+def _bool() -> Check:
+    return (lambda v: isinstance(v, bool)), "true or false"
 
 
-_BITS = (is_valid_bits, f"an integer in 1..32 or '{UNQUANTIZED}'")
-_DIMS = _int(1, 784)
-
-
-def _list_of(check: tuple[Callable[[Any], bool], str]) -> tuple[Callable[[Any], bool], str]:
+def _list_of(check: Check) -> Check:
     ok, allowed = check
     return (
         lambda v: isinstance(v, list) and len(v) > 0 and len(set(map(str, v))) == len(v) and all(map(ok, v)),
@@ -100,11 +97,11 @@ def _list_of(check: tuple[Callable[[Any], bool], str]) -> tuple[Callable[[Any], 
     )
 
 
-def _str_list() -> tuple[Callable[[Any], bool], str]:
+def _str_list() -> Check:
     return (lambda v: isinstance(v, list) and all(isinstance(s, str) and s for s in v)), "a list of strings"
 
 
-def _sha256_map() -> tuple[Callable[[Any], bool], str]:
+def _sha256_map() -> Check:
     def ok(v: Any) -> bool:
         return (
             isinstance(v, dict)
@@ -115,115 +112,156 @@ def _sha256_map() -> tuple[Callable[[Any], bool], str]:
     return ok, "a mapping of the four IDX file names to 64-digit lowercase hex SHA-256 digests"
 
 
+def _probabilities() -> Check:
+    return (
+        lambda v: isinstance(v, list) and all(_is_number(p) and p >= 0 for p in v) and abs(sum(v) - 1) < 1e-6,
+        "a list of probabilities >= 0 summing to 1",
+    )
+
+
+_BITS = (is_valid_bits, f"an integer in 1..32 or '{UNQUANTIZED}'")
+_DIMS = _int(1, 784)
+_ARCH = _choice(tuple(a for a in ARCHITECTURES if a not in ("mlp", "softmax")))  # those two are the posts' own
+
 # Every key params.yaml may hold, with what it allows.
-SCHEMA: dict[str, tuple[Callable[[Any], bool], str]] = {
+SCHEMA: dict[str, Check] = {
     "seed": _int(0, 2**31 - 1),
     "dims": _DIMS,
     "bits": _BITS,
     "download.mirrors": _str_list(),
     "download.timeout_s": _positive(),
     "download.sha256": _sha256_map(),
-    "data.classifier_size": _int(1, MNIST_TRAIN_SIZE),
-    "data.autoencoder_size": _int(1, MNIST_TRAIN_SIZE),
-    "data.val_fraction": _fraction(),
+    "split.classifier_size": _int(1, MNIST_TRAIN_SIZE),
+    "split.autoencoder_size": _int(1, MNIST_TRAIN_SIZE),
+    "split.val_fraction": _fraction(),
     "classifier.epochs": _int(1),
     "classifier.batch_size": _int(1),
     "classifier.lr": _positive(),
     "classifier.max_shift": _int(0, 14),
-    "autoencoder.arch": _choice(ARCHITECTURES),
-    "autoencoder.recipe": _choice(RECIPES),
-    "autoencoder.epochs": _int(1),
-    "autoencoder.batch_size": _int(1),
-    "autoencoder.lr": _positive(),
-    "autoencoder.loss": _choice(LOSSES),
-    "autoencoder.optimizer": _choice(OPTIMIZERS),
-    "autoencoder.weight_decay": _non_negative(),
-    "autoencoder.dropout": _dropout(),
-    "eval.batch_size": _int(1),
     "sweep.dims": _list_of(_DIMS),
     "sweep.bits": _list_of(_BITS),
-    "plot.digits_per_row": _int(1, 100),
-    "conv.batch_size": _int(1),
-    "conv.epochs_scale": _positive(),
-    "search.trials": _int(1),
-    "search.workers": _int(1, 64),
-    "search.dims": _DIMS,
-    "search.lr": _range(log=True),
-    "search.weight_decay": _range(log=True),
-    "search.dropout": _range(log=False, hi=1.0),
-    "search.epochs": _list_of(_int(1)),
-    "search.epoch_probs": (
-        lambda v: isinstance(v, list) and all(_is_number(p) and p >= 0 for p in v) and abs(sum(v) - 1) < 1e-6,
-        "a list of probabilities >= 0 summing to 1",
-    ),
-    "tradeoff.dims": _list_of(_DIMS),
-    "tradeoff.epochs_scale": _positive(),
-    "robustness.noise_std": _list_of(_non_negative()),
-    "robustness.patch": _list_of(_int(0, 28)),
-    "denoising.corruption": _choice(CORRUPTIONS),
-    "denoising.noise_std": _non_negative(),
-    "denoising.patch": _int(0, 28),
-    "denoising.start": _choice(("plain", "scratch")),
-    "denoising.lr_scale": _positive(),
-    "qat.bits": _list_of(_int(1, 16)),
-    "qat.noise": (lambda v: isinstance(v, bool), "true or false"),
-    "compressor.arch": _choice(ARCHITECTURES),
-    "compressor.epochs": _int(1),
-    "compressor.dims": _list_of(_DIMS),
-    "compressor.bits": _list_of(_int(1, 16)),
-    "rd.arch": _choice(ARCHITECTURES),
-    "rd.dims": _DIMS,
-    "rd.weights": _list_of(_positive()),
-    "rd.epochs": _int(1),
-    "rd.code_bits": _int(2, 16),
-    "rd.images": _choice(RD_IMAGES),
-    "rd.schedule": _choice(SCHEDULES),
-    "rd.augment.degrees": _bounded(45),
-    "rd.augment.scale": _bounded(0.5),
-    "rd.augment.shift": _bounded(8),
-    # Issue 5: bitstreams and baselines
+    "sweep.faithful_dims": _list_of(_DIMS),
+    "sweep.arch": _ARCH,
+    "sweep.recipe": _choice(RECIPES),
+    "sweep.epochs": _int(1),
+    "sweep.batch_size": _int(1),
+    "sweep.lr": _positive(),
+    "sweep.schedule": _choice(SCHEDULES),
+    "sweep.loss": _choice(LOSSES),
+    "sweep.optimizer": _choice(OPTIMIZERS),
+    "sweep.weight_decay": _non_negative(),
+    "sweep.dropout": _below_one(),
+    "sweep.grid_digits": _int(1, 100),
     "codec.smoothing": _positive(),
     "codec.table_bits": _int(1, 16),
     "codec.search.candidates": _int(0, 256),
     "codec.search.rounds": _int(1, 1000),
-    "baselines.jpeg_quality": _list_of(_int(0, 100)),
-    "baselines.webp_quality": _list_of(_int(0, 100)),
-    "baselines.pca_k": _list_of(_int(1, 784)),
-    "baselines.pca_bits": _list_of(_int(1, 16)),
-    # Posts 002, 003 (section V) and 004.
+    "conv.batch_size": _int(1),
+    "conv.search.trials": _int(1),
+    "conv.search.dims": _DIMS,
+    "conv.search.epochs_scale": _positive(),
+    "conv.search.lr": _range(log=True),
+    "conv.search.weight_decay": _range(log=True),
+    "conv.search.dropout": _range(log=False, hi=1.0),
+    "conv.search.epochs": _list_of(_int(1)),
+    "conv.search.epoch_probs": _probabilities(),
+    "conv.tradeoff.dims": _list_of(_DIMS),
+    "conv.tradeoff.epochs_scale": _positive(),
+    "conv.robustness.noise_std": _list_of(_non_negative()),
+    "conv.robustness.patch": _list_of(_int(0, 28)),
+    "conv.denoising.corruption": _choice(CORRUPTIONS),
+    "conv.denoising.noise_std": _non_negative(),
+    "conv.denoising.patch": _int(0, 28),
+    "conv.denoising.start": _choice(STARTS),
+    "conv.denoising.lr_scale": _positive(),
+    "latent.dims": _int(2, 2),
     "latent.grid": _int(2, 1000),
     "latent.samples": _int(1, 10_000),
     "latent.samples_per_row": _int(1, 100),
     "latent.jump_factor": _positive(),
     "digits.epochs": _int(1),
     "digits.batch_size": _int(1),
-    "digits.optimizer": _choice(("sgd", "adam")),
+    "digits.optimizer": _choice(SOFTMAX_OPTIMIZERS),
     "digits.lr": _positive(),
-    "digits.momentum": (lambda v: _is_number(v) and 0 <= v < 1, "a number in [0, 1)"),
+    "digits.momentum": _below_one(),
     "digits.codes_dims": _DIMS,
     "digits.method": _choice(CLUSTER_METHODS),
     "digits.perplexity": _positive(),
     "lowdims.dims": _list_of(_DIMS),
-    "lowdims.starts": _list_of(_choice(STARTS)),
+    "lowdims.starts": _list_of(_choice(LOWDIMS_STARTS)),
     "lowdims.epochs": _int(1),
     "lowdims.batch_size": _int(1),
     "lowdims.lr": _positive(),
+    "qat.bits": _list_of(_int(1, 16)),
+    "qat.noise": _bool(),
+    "compressor.arch": _ARCH,
+    "compressor.dims": _list_of(_DIMS),
+    "compressor.bits": _list_of(_int(1, 16)),
+    "compressor.epochs": _int(1),
+    "compressor.batch_size": _int(1),
+    "compressor.lr": _positive(),
+    "compressor.rd.arch": _ARCH,
+    "compressor.rd.dims": _DIMS,
+    "compressor.rd.code_bits": _int(2, 16),
+    "compressor.rd.train_weight": _positive(),
+    "compressor.rd.rate_weights": _list_of(_positive()),
+    "compressor.rd.epochs": _int(1),
+    "compressor.rd.batch_size": _int(1),
+    "compressor.rd.lr": _positive(),
+    "compressor.rd.images": _choice(RD_IMAGES),
+    "compressor.rd.schedule": _choice(SCHEDULES),
+    "compressor.rd.augment.degrees": _bounded(45),
+    "compressor.rd.augment.scale": _bounded(0.5),
+    "compressor.rd.augment.shift": _bounded(8),
+    "baselines.jpeg_quality": _list_of(_int(0, 100)),
+    "baselines.webp_quality": _list_of(_int(0, 100)),
+    "baselines.pca_k": _list_of(_int(1, 784)),
+    "baselines.pca_bits": _list_of(_int(1, 16)),
 }
+OPAQUE = ("download.sha256",)  # mappings validated whole, not key by key
 
 
 def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     flat: dict[str, Any] = {}
     for key, value in tree.items():
         name = f"{prefix}{key}"
-        if isinstance(value, dict) and name != "download.sha256":
+        if isinstance(value, dict) and name not in OPAQUE:
             flat.update(_flatten(value, f"{name}."))
         else:
             flat[name] = value
     return flat
 
 
+def _cross_checks(params: dict[str, Any]) -> list[str]:
+    """Constraints between keys, checked once every key is valid on its own."""
+    problems = []
+    split = params["split"]
+    total = split["classifier_size"] + split["autoencoder_size"]
+    if total > MNIST_TRAIN_SIZE:
+        problems.append(
+            f"split.classifier_size + split.autoencoder_size: must be <= {MNIST_TRAIN_SIZE} "
+            f"(the MNIST training set), got {total}"
+        )
+    if not 0 < validation_size(split["autoencoder_size"], split["val_fraction"]) < split["autoencoder_size"]:
+        problems.append(
+            "split.val_fraction: must leave at least one image on each side of the "
+            f"train/validation split of split.autoencoder_size={split['autoencoder_size']}"
+        )
+    missing = [b for b in params["qat"]["bits"] if b not in params["sweep"]["bits"]]
+    if missing:
+        problems.append(f"qat.bits: {missing} must also be in sweep.bits, to compare with quantizing after training")
+    if params["digits"]["codes_dims"] not in params["sweep"]["dims"]:
+        problems.append("digits.codes_dims: must be one of sweep.dims (the autoencoder whose codes are clustered)")
+    if params["latent"]["dims"] not in params["conv"]["tradeoff"]["dims"]:
+        problems.append("latent.dims: must be one of conv.tradeoff.dims (the conv autoencoder whose codes it maps)")
+    search = params["conv"]["search"]
+    if len(search["epochs"]) != len(search["epoch_probs"]):
+        problems.append("conv.search.epoch_probs: must have one probability per entry of conv.search.epochs")
+    return problems
+
+
 def validate_params(params: dict[str, Any]) -> dict[str, Any]:
-    """Check every key against SCHEMA and the split sizes against MNIST; return `params`.
+    """Check every key against SCHEMA, then the constraints between keys; return `params`.
 
     Raises ParamsError listing each offending key with its allowed range.
     """
@@ -237,50 +275,13 @@ def validate_params(params: dict[str, Any]) -> dict[str, Any]:
         elif not ok(flat[key]):
             problems.append(f"{key}: must be {allowed}, got {flat[key]!r}")
     if not problems:
-        data = params["data"]
-        total = data["classifier_size"] + data["autoencoder_size"]
-        if total > MNIST_TRAIN_SIZE:
-            problems.append(
-                f"data.classifier_size + data.autoencoder_size: must be <= {MNIST_TRAIN_SIZE} "
-                f"(the MNIST training set), got {total}"
-            )
-        n_val = validation_size(data["autoencoder_size"], data["val_fraction"])
-        if not 0 < n_val < data["autoencoder_size"]:
-            problems.append(
-                "data.val_fraction: must leave at least one image on each side of the "
-                f"train/validation split of data.autoencoder_size={data['autoencoder_size']}"
-            )
-        missing = [b for b in params["qat"]["bits"] if b not in params["sweep"]["bits"]]
-        if missing:
-            problems.append(
-                f"qat.bits: {missing} must also be in sweep.bits, to compare with quantizing after training"
-            )
-        if params["digits"]["codes_dims"] not in params["sweep"]["dims"]:
-            problems.append("digits.codes_dims: must be one of sweep.dims (the autoencoder whose codes are clustered)")
-        search = params["search"]
-        if len(search["epochs"]) != len(search["epoch_probs"]):
-            problems.append("search.epoch_probs: must have one probability per entry of search.epochs")
+        problems = _cross_checks(params)
     if problems:
         raise ParamsError("invalid params.yaml:\n  " + "\n  ".join(problems))
     return params
-
-
-def validation_size(n: int, val_fraction: float) -> int:
-    """How many of `n` autoencoder images the validation split holds."""
-    return round(n * val_fraction)
 
 
 def load_params(path: str | os.PathLike = "params.yaml") -> dict[str, Any]:
     """Read and validate params.yaml."""
     with open(path) as f:
         return validate_params(yaml.safe_load(f))
-
-
-def parse_bits(value: int | str) -> int | None:
-    """Map a bits value (from params or a command line) to the quantizer's: an int,
-    or None for unquantized."""
-    if isinstance(value, str) and value.isdigit():
-        value = int(value)
-    if not is_valid_bits(value):
-        raise ParamsError(f"bits: must be an integer in 1..32 or '{UNQUANTIZED}', got {value!r}")
-    return None if value == UNQUANTIZED else int(value)

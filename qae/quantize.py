@@ -17,6 +17,27 @@ import torch
 from torch import nn
 
 LOGIT_EPS = 1e-3  # post 001's torch.logit(x, eps=0.001): keeps the decoder input finite
+UNQUANTIZED = "fp32"  # the bits value (params, command lines, file names) that keeps the float32 code
+
+
+def is_valid_bits(value: object) -> bool:
+    """True for 1..32 or UNQUANTIZED."""
+    return value == UNQUANTIZED or (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 32)
+
+
+def parse_bits(value: int | str) -> int | None:
+    """A bits value from params or a command line ("8", 8, "fp32") as the quantizer's:
+    an int, or None for the float32 code."""
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if not is_valid_bits(value):
+        raise ValueError(f"bits must be an integer in 1..32 or '{UNQUANTIZED}', got {value!r}")
+    return None if value == UNQUANTIZED else int(value)
+
+
+def bits_name(bits: int | None) -> str:
+    """The inverse of `parse_bits`: 8 -> "8", None -> "fp32"."""
+    return UNQUANTIZED if bits is None else str(bits)
 
 
 def to_codes(u: torch.Tensor, bits: int) -> torch.Tensor:

@@ -1,41 +1,38 @@
 """Training loops: the classifier and any autoencoder of `qae.models`.
 
-Data sit on the device as one float tensor; each epoch slices shuffled batches
-from it. Everything random draws from generators seeded from params, so the same
-params give the same weights on the same machine.
+Data sit on the device as one uint8 tensor; each epoch slices shuffled batches from
+it. Everything random draws from generators seeded from params, so the same params
+give the same weights on the same machine and thread count. Each trainer returns the
+model and its record: the recipe, the per-epoch losses and what it ran on (`run_info`),
+which the stages save in the checkpoint.
 """
 
 from __future__ import annotations
 
 import math
-import os
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
-from tqdm import tqdm
 
-from qae.corrupt import Corruption
-from qae.data import MNIST_MEAN, MNIST_STD, as_unit_images, batch_slices
+from qae.images import MNIST_MEAN, MNIST_STD, as_unit_images, batch_slices
+from qae.io import Progress
 from qae.models import Autoencoder, AutoencoderConfig, Classifier, build_autoencoder
+from qae.runtime import make_deterministic, pick_device, run_info
+
+if TYPE_CHECKING:
+    from qae.corrupt import Corruption
+
+LOSSES = ("bce", "mse")  # reconstruction losses on [0, 1] pixels
+OPTIMIZERS = ("adam", "adamax")
+SCHEDULES = ("constant", "cosine")  # learning rate over the run
 
 
 class DivergedError(RuntimeError):
     """The training loss became NaN or infinite."""
-
-
-def pick_device() -> torch.device:
-    """CUDA when present, else the CPU."""
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
-def make_deterministic(seed: int) -> torch.Generator:
-    """Seed torch, forbid nondeterministic kernels; return a CPU generator for batch order."""
-    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # cuBLAS needs it to be deterministic
-    torch.manual_seed(seed)
-    torch.use_deterministic_algorithms(True)
-    return torch.Generator().manual_seed(seed)
 
 
 def fit(
@@ -56,29 +53,35 @@ def fit(
     history = []
     n = len(data[0])
     model.train()
-    bar = tqdm(range(1, epochs + 1), desc=desc, unit="epoch", mininterval=1.0, disable=not progress)
-    for epoch in bar:
-        # One gather per epoch, then contiguous slices: cheaper than indexing every batch.
-        order = torch.randperm(n, generator=generator).to(data[0].device)
-        shuffled = [t[order] for t in data]
-        total = torch.zeros((), device=data[0].device)
-        for s in batch_slices(n, batch_size):
-            loss = batch_loss(*(t[s] for t in shuffled))
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            if scheduler is not None:
-                scheduler.step()
-            total += loss.detach() * (s.stop - s.start)
-        mean = total.item() / n  # one device sync per epoch
-        if not math.isfinite(mean):
-            raise DivergedError(
-                f"{desc}: the training loss became {mean} in epoch {epoch}; lower the learning rate or check the inputs"
-            )
-        history.append({"epoch": epoch, "loss": mean})
-        bar.set_postfix(loss=f"{mean:.4f}")
+    with Progress(epochs, desc, "epochs", enabled=progress) as bar:
+        for epoch in range(1, epochs + 1):
+            # One gather per epoch, then contiguous slices: cheaper than indexing every batch.
+            order = torch.randperm(n, generator=generator).to(data[0].device)
+            shuffled = [t[order] for t in data]
+            total = torch.zeros((), device=data[0].device)
+            for s in batch_slices(n, batch_size):
+                loss = batch_loss(*(t[s] for t in shuffled))
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                if scheduler is not None:
+                    scheduler.step()
+                total += loss.detach() * (s.stop - s.start)
+            mean = total.item() / n  # one device sync per epoch
+            if not math.isfinite(mean):
+                raise DivergedError(
+                    f"{desc}: the training loss became {mean} in epoch {epoch}; "
+                    "lower the learning rate or check the inputs"
+                )
+            history.append({"epoch": epoch, "loss": mean})
+            bar.update(loss=mean)
     model.eval()
     return history
+
+
+def training_record(recipe: dict[str, Any], history: list[dict[str, float]], device: torch.device, start: float):
+    """What a checkpoint keeps about its training: the recipe, the losses, the run."""
+    return {"recipe": recipe, "history": history, "run": run_info(device, time.perf_counter() - start)}
 
 
 def random_shift(x: torch.Tensor, max_shift: int, generator: torch.Generator) -> torch.Tensor:
@@ -115,7 +118,7 @@ def random_affine(x: torch.Tensor, augment: Augment, generator: torch.Generator)
     return F.grid_sample(x, grid, align_corners=False)
 
 
-def _with_channel(images: torch.Tensor) -> torch.Tensor:
+def with_channel(images: torch.Tensor) -> torch.Tensor:
     """(N, 28, 28) -> (N, 1, 28, 28), dtype kept."""
     return images.unsqueeze(1) if images.dim() == 3 else images
 
@@ -128,13 +131,14 @@ def train_classifier(
     lr: float,
     max_shift: int,
     seed: int,
-) -> tuple[Classifier, list[dict[str, float]]]:
+) -> tuple[Classifier, dict[str, Any]]:
     """Post 000's classifier, trained with cross-entropy, Adam under a one-cycle
     learning-rate schedule and random shifts of up to `max_shift` pixels: with half of
     MNIST's training set, that is what reaches 99% test accuracy in a few epochs."""
+    start = time.perf_counter()
     generator = make_deterministic(seed)
     device = pick_device()
-    x, y = _with_channel(images).to(device), labels.long().to(device)
+    x, y = with_channel(images).to(device), labels.long().to(device)
     model = Classifier().to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, fused=True)
     steps = epochs * -(-len(x) // batch_size)
@@ -144,7 +148,15 @@ def train_classifier(
         return F.cross_entropy(model(random_shift(as_unit_images(xb), max_shift, generator)), yb)
 
     history = fit(model, optimizer, batch_loss, (x, y), epochs, batch_size, generator, "classifier", scheduler)
-    return model, history
+    recipe = {
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "lr": lr,
+        "max_shift": max_shift,
+        "seed": seed,
+        "images": len(x),
+    }
+    return model, training_record(recipe, history, device, start)
 
 
 class _BCEWithLogits(torch.autograd.Function):
@@ -190,11 +202,11 @@ class TrainConfig:
     epochs: int
     batch_size: int
     lr: float
-    loss: str  # "bce" (posts 000/001) or "mse" (post 003), on [0, 1] pixels
-    optimizer: str  # "adam" (posts 000/001) or "adamax" (post 003)
+    loss: str  # one of LOSSES: "bce" (posts 000/001) or "mse" (post 003), on [0, 1] pixels
+    optimizer: str  # one of OPTIMIZERS: "adam" (posts 000/001) or "adamax" (post 003)
     weight_decay: float  # L2 penalty added to the gradients (post 003)
     rate_weight: float = 0.0  # with an EntropyBottleneck: loss += this x bits per image / 784
-    schedule: str = "constant"  # learning rate: "constant", or "cosine" decay to 0 over the run
+    schedule: str = "constant"  # one of SCHEDULES: "constant", or "cosine" decay to 0 over the run
     augment: Augment | None = None  # random affine distortions of every training batch
 
 
@@ -228,14 +240,15 @@ def train_autoencoder(
     corrupt: Corruption | None = None,
     progress: bool = True,
     initial: Autoencoder | None = None,
-) -> tuple[Autoencoder, list[dict[str, float]]]:
-    """Train on `images` (uint8 or [0, 1]); the code is not quantized while training.
+) -> tuple[Autoencoder, dict[str, Any]]:
+    """Train on `images` (uint8 or [0, 1]); returns the model and its training record.
 
     With `corrupt`, the model sees corrupted inputs and learns to output the clean
     images: a denoising autoencoder (post 003). With `initial`, training starts from
     a copy of its weights (fine-tuning) instead of a fresh initialization. With
     `train.augment`, each batch is distorted first and the distorted image is the target.
     """
+    start = time.perf_counter()
     generator = make_deterministic(seed)
     device = pick_device()
     model = build_autoencoder(config).to(device)
@@ -256,17 +269,12 @@ def train_autoencoder(
             loss = loss + train.rate_weight * model.bottleneck.rate_bits(z).mean() / xb[0].numel()
         return loss
 
-    data = (_with_channel(images).to(device),)
+    data = (with_channel(images).to(device),)
     desc = f"autoencoder {config.arch} d={config.dims}"
     history = fit(
         model, optimizer, batch_loss, data, train.epochs, train.batch_size, generator, desc, scheduler, progress
     )
     if model.bottleneck.calibrated:
-        model.bottleneck.fit_range(encode_float(model, data[0], batch_size=1000))
-    return model, history
-
-
-@torch.inference_mode()
-def encode_float(model: Autoencoder, images: torch.Tensor, batch_size: int) -> torch.Tensor:
-    """(N, d) float codes of uint8 or [0, 1] `images`."""
-    return torch.cat([model.encoder(as_unit_images(images[s])) for s in batch_slices(len(images), batch_size)])
+        model.bottleneck.fit_range(model.encode_float(data[0]))
+    recipe = {**asdict(train), "seed": seed, "images": len(images), "denoising": corrupt is not None}
+    return model, training_record(recipe, history, device, start)

@@ -1,12 +1,26 @@
-"""Stage rate_accuracy: the baselines and the autoencoder sweeps on one axis: a table,
-bits_at_97 / bits_at_98 per method, and the figure."""
+"""Stage rate_accuracy: the baselines and every autoencoder family on one axis: a table,
+bits_at_97 / bits_at_98 per method, the figure and reports/rate_accuracy.md."""
 
 import argparse
+from pathlib import Path
+
+import pandas as pd
 
 from qae.io import read_json, write_json, write_text
-from qae.plots import write_rate_accuracy_plot
-from qae.rate import COLUMNS, summary, sweep_records
-from qae.results import to_csv
+from qae.rate import TARGETS
+from qae.report import rate_accuracy as report
+from qae.report.figures import write_figures
+from qae.report.render import render
+from qae.studies.rate_accuracy import (
+    COLUMNS,
+    METHOD_NAMES,
+    best_summary,
+    methods,
+    pareto_front,
+    summary,
+    sweep_records,
+    target_table,
+)
 
 
 def named_path(value: str) -> tuple[str, str]:
@@ -19,24 +33,25 @@ def named_path(value: str) -> tuple[str, str]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--baselines", required=True, help="records of the baselines stage")
-    parser.add_argument(
-        "--sweep", type=named_path, action="append", default=[], help="METHOD=results.json of an autoencoder sweep"
-    )
+    parser.add_argument("--family", type=named_path, action="append", default=[], help="METHOD=records.json")
     parser.add_argument("--classifier-metrics", required=True, help="classifier.json, for the raw accuracy")
-    parser.add_argument("--out-dir", required=True, help="where records.{json,csv} and summary.json go")
-    parser.add_argument("--plot", required=True, help="the figure (PNG) to write")
+    parser.add_argument("--metrics-dir", required=True, help="where records.{json,csv}, methods.json, summary.json go")
+    parser.add_argument("--plots", required=True, help="folder for the PNG")
+    parser.add_argument("--report", required=True, help="the markdown report to write")
     args = parser.parse_args(argv)
     records = read_json(args.baselines)
-    for method, path in args.sweep:
+    for method, path in args.family:
         records += sweep_records(read_json(path), method)
-    write_json(f"{args.out_dir}/records.json", records)
-    write_text(f"{args.out_dir}/records.csv", to_csv(records, COLUMNS))
-    metrics = summary(records)
-    write_json(f"{args.out_dir}/summary.json", metrics)
+    out = Path(args.metrics_dir)
+    write_json(out / "records.json", records)
+    write_text(out / "records.csv", pd.DataFrame(records, columns=COLUMNS).to_csv(index=False, float_format="%.6g"))
+    write_json(out / "methods.json", summary(records))
+    write_json(out / "summary.json", best_summary(records))
     raw_accuracy = read_json(args.classifier_metrics)["test_accuracy"]
-    write_rate_accuracy_plot(records, raw_accuracy, args.plot)
-    for method, m in metrics.items():
-        print(f"{method:>16}: {m['bits_at_97']} bits for 97%, {m['bits_at_98']} for 98%")
+    fronts = {m: pareto_front([r for r in records if r["method"] == m]) for m in methods(records)}
+    drawn = {"rate_accuracy": report.rate_accuracy_figure(records, fronts, raw_accuracy, list(TARGETS.values()))}
+    write_figures(drawn, args.plots)
+    write_text(args.report, render("rate_accuracy", report.fields(target_table(records), raw_accuracy, METHOD_NAMES)))
 
 
 if __name__ == "__main__":

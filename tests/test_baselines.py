@@ -6,7 +6,9 @@ import pytest
 import torch
 from PIL import Image
 
-from qae.baselines import (
+from qae.mnist import read_idx
+from qae.models import Classifier
+from qae.studies.baselines import (
     PCA,
     image_codec_records,
     jpeg_header_bytes,
@@ -15,8 +17,6 @@ from qae.baselines import (
     pillow_roundtrip,
     webp_header_bytes,
 )
-from qae.data import read_idx
-from qae.models import Classifier
 from tests.helpers import SAMPLE_MIRROR
 
 
@@ -67,7 +67,7 @@ def test_each_quality_gives_a_whole_file_and_a_payload_record(digits):
     torch.manual_seed(0)
     classifier = Classifier().eval()
     labels = torch.zeros(len(digits), dtype=torch.long)
-    records = image_codec_records(classifier, digits, labels, "JPEG", [10, 90], 4)
+    records = image_codec_records(classifier, digits, labels, "JPEG", [10, 90])
     assert [r["method"] for r in records] == ["jpeg", "jpeg_payload"] * 2
     whole, payload = records[0]["bits_per_image"], records[1]["bits_per_image"]
     assert 0 < payload < whole and whole - payload == 8 * 330  # Pillow's standard tables, gray
@@ -82,7 +82,7 @@ def test_pca_keeps_more_of_an_image_with_more_components(digits):
 def test_pca_records_count_coded_bits_near_k_times_bits(digits):
     torch.manual_seed(0)
     labels = torch.zeros(len(digits), dtype=torch.long)
-    records = pca_records(Classifier().eval(), digits, digits, labels, [2, 4], [3], 0.5, 8, 4)
+    records = pca_records(Classifier().eval(), digits, digits, labels, [2, 4], [3], 0.5, 8)
     assert [r["setting"] for r in records] == ["k=2, bits=3", "k=4, bits=3"]
     assert all(0 < r["bits_per_image"] <= 8 * 4 * 3 for r in records)  # whole 32-bit words, 8 images
 

@@ -7,9 +7,10 @@ import pytest
 import torch
 from PIL import Image
 
-from qae.cli import idx_bytes, main
-from qae.codec import Codec, CodeSearch, load_codec
-from qae.data import read_idx
+from qae.cli import main
+from qae.codec.codec import Codec, load_codec
+from qae.codec.search import CodeSearch
+from qae.mnist import idx_bytes, read_idx
 from qae.models import AutoencoderConfig, build_autoencoder
 
 
@@ -77,7 +78,7 @@ def test_a_file_that_is_neither_idx_nor_png_is_refused(codec_path, tmp_path, cap
 def test_no_search_sends_the_encoder_s_rounding(images, tmp_path):
     torch.manual_seed(0)
     model = build_autoencoder(AutoencoderConfig("linear", 4, "corrected")).eval()
-    codec = Codec.fit(model, images, bits=3, search=CodeSearch(weight=0.1, candidates=8, rounds=20))
+    codec = Codec.fit(model, images, bits=3, search=CodeSearch(rate_weight=0.1, candidates=8, rounds=20))
     codec.save(tmp_path / "codec.pt")
     (tmp_path / "in.idx").write_bytes(idx_bytes(images))
     searched, rounded = codec.encode(images), codec.round_codes(images)

@@ -6,21 +6,11 @@ import torch
 import torch.nn.functional as F
 
 import qae
-from qae.codec import (
-    HEADER_BYTES,
-    BitstreamError,
-    Codec,
-    CodeSearch,
-    code_length,
-    coding_metrics,
-    decode_codes,
-    empirical_entropy,
-    encode_codes,
-    fit_counts,
-    load_codec,
-    probabilities,
-)
-from qae.data import as_unit_images
+from qae.codec.bitstream import HEADER_BYTES, BitstreamError
+from qae.codec.codec import Codec, coding_metrics, load_codec
+from qae.codec.entropy import code_length, decode_codes, empirical_entropy, encode_codes, fit_counts, probabilities
+from qae.codec.search import CodeSearch
+from qae.images import as_unit_images
 from qae.models import AutoencoderConfig, build_autoencoder
 
 
@@ -90,7 +80,7 @@ def test_fp32_codec_sends_the_float_code_raw(model, images):
 
 
 def test_reported_bits_per_image_are_the_payload_bytes_written(codec, images):
-    metrics = coding_metrics(codec, images)
+    metrics = coding_metrics(codec, codec.encode(images))
     data = codec.compress(images)
     assert metrics["coded_bits"] == 8 * (len(data) - HEADER_BYTES) / len(images)
     assert metrics["model_bits"] <= metrics["coded_bits"]
@@ -147,15 +137,15 @@ def test_probabilities_give_every_level_some_mass():
 
 
 # The code search: encode-time moves that make codes cheaper than the encoder's rounding.
-SEARCH = CodeSearch(weight=0.5, candidates=12, rounds=50)  # 12 = 2 x 6 dims: every move measured
+SEARCH = CodeSearch(rate_weight=0.5, candidates=12, rounds=50)  # 12 = 2 x 6 dims: every move measured
 
 
 @torch.no_grad()
 def search_cost(codec: Codec, codes: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
     """What the search minimizes, per image: BCE summed over pixels + weight x bits."""
-    logits = codec.model.decoder(codec.model.bottleneck.from_codes(codes, codec.bits))
+    logits = codec.model.decode_logits(codes, codec.bits)
     bce = F.binary_cross_entropy_with_logits(logits, as_unit_images(images), reduction="none").flatten(1).sum(1)
-    return bce + codec.search.weight * codec.code_bits(codes).sum(1)
+    return bce + codec.search.rate_weight * codec.code_bits(codes).sum(1)
 
 
 @pytest.fixture(scope="module")
@@ -194,6 +184,11 @@ def test_searched_bitstreams_decode_with_a_codec_that_does_not_search(searching,
 def test_a_saved_codec_keeps_its_search(searching, tmp_path):
     searching.save(tmp_path / "codec.pt")
     assert load_codec(tmp_path / "codec.pt").search == SEARCH
+
+
+def test_a_search_without_candidates_sends_the_rounding(model, images):
+    codec = Codec.fit(model, images, bits=4, search=CodeSearch(rate_weight=0.5, candidates=0, rounds=5))
+    assert torch.equal(codec.encode(images), codec.round_codes(images))
 
 
 def test_an_fp32_codec_cannot_search(model, images):

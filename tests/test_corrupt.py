@@ -1,7 +1,8 @@
 import pytest
 import torch
 
-from qae.corrupt import gaussian_noise, occlude, training_corruption
+from qae.corrupt import gaussian_noise, occlude
+from qae.studies.conv import training_corruption
 
 
 def test_gaussian_noise_has_the_requested_std():

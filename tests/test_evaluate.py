@@ -1,8 +1,9 @@
 import pytest
 import torch
 
-from qae.codec import Codec, CodeSearch
-from qae.evaluate import RAW_BITS, evaluate_codec, evaluate_quantized, gzip_baseline
+from qae.codec.evaluate import evaluate_bits, evaluate_searches
+from qae.codec.search import CodeSearch
+from qae.evaluate import RAW_BITS, evaluate_quantized, gzip_baseline, score_codes
 from qae.models import AutoencoderConfig, Classifier, build_autoencoder
 
 
@@ -34,12 +35,25 @@ def test_coarser_codes_reconstruct_worse(setup):
     assert mse[0] > mse[1]
 
 
-def test_a_searching_codec_is_scored_on_its_searched_codes(setup):
+def test_every_bits_level_is_scored_as_rounding_after_training_scores_it(setup):
     model, classifier, images, labels = setup
-    codec = Codec.fit(model, images, 4, search=CodeSearch(weight=0.5, candidates=8, rounds=20))
-    record = evaluate_codec(codec, classifier, images, labels, batch_size=7)
-    searched = evaluate_quantized(model, classifier, images, labels, 4, 30, codes=codec.encode(images))
-    rounded = evaluate_quantized(model, classifier, images, labels, 4, 30)
+    results = evaluate_bits(model, classifier, images, {"images": images, "labels": labels}, [2, None], 0.5, 8)
+    for bits, (record, codec) in zip([2, None], results, strict=True):
+        alone = evaluate_quantized(model, classifier, images, labels, bits)
+        assert record["accuracy"] == alone["accuracy"] and record["mse"] == pytest.approx(alone["mse"], rel=1e-6)
+        assert codec.bits == bits
+    assert results[0][0]["coded_bits"] <= 16 * 2 + 32 / len(images)  # the payload is whole 32-bit words
+    assert results[1][0]["coded_bits"] == 16 * 32  # float32 codes go raw
+
+
+def test_a_search_is_scored_on_its_searched_codes_beside_the_rounding(setup):
+    model, classifier, images, labels = setup
+    test = {"images": images, "labels": labels}
+    search = CodeSearch(rate_weight=0.5, candidates=8, rounds=20)
+    [(record, codec)] = evaluate_searches(model, classifier, images, test, 4, [search], 0.5, 8)
+    searched = score_codes(model, classifier, images, labels, codec.encode(images), 4)
+    rounded = evaluate_quantized(model, classifier, images, labels, 4)
+    assert record["rate_weight"] == 0.5
     assert record["mse"] == pytest.approx(searched["mse"], rel=1e-5)
     assert searched["mse"] != pytest.approx(rounded["mse"], rel=1e-5)  # the search moved codes
     assert record["rounded_accuracy"] == rounded["accuracy"]

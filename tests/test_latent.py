@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from qae.latent import (
+from qae.studies.latent import (
     bounding_box,
     class_centroids,
     distance_surface,

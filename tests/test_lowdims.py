@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from qae.lowdims import mean_image, mean_image_loss, saturation, train_mlp
 from qae.models import AutoencoderConfig, MLPAutoencoder
+from qae.studies.lowdims import mean_image, mean_image_loss, saturation, train_mlp
 
 
 @pytest.fixture(autouse=True)

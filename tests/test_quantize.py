@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from qae.quantize import Bottleneck, EntropyBottleneck, from_codes, round_to_bits, to_codes
+from qae.quantize import Bottleneck, EntropyBottleneck, bits_name, from_codes, parse_bits, round_to_bits, to_codes
 
 BITS = [1, 2, 4, 8, 16, 32]
 
@@ -159,3 +159,15 @@ def test_the_rate_grows_with_the_distance_from_zero():
     bottleneck = EntropyBottleneck(2)
     near, far = torch.zeros(1000, 2), torch.full((1000, 2), 6.0)
     assert bottleneck.rate_bits(near).mean() + 10 < bottleneck.rate_bits(far).mean()
+
+
+@pytest.mark.parametrize(("given", "expected"), [(8, 8), ("8", 8), ("fp32", None), (32, 32)])
+def test_parse_bits_reads_params_and_command_lines(given, expected):
+    assert parse_bits(given) == expected
+    assert parse_bits(bits_name(expected)) == expected
+
+
+@pytest.mark.parametrize("bad", ["0", 33, "fp16", True])
+def test_parse_bits_rejects_what_is_no_bits_level(bad):
+    with pytest.raises(ValueError, match=r"bits must be an integer in 1\.\.32 or 'fp32'"):
+        parse_bits(bad)

@@ -15,6 +15,11 @@ from qae.train import (
 )
 
 
+def losses(record: dict) -> list[float]:
+    """The per-epoch training losses a trainer's record holds."""
+    return [h["loss"] for h in record["history"]]
+
+
 def recipe(epochs: int, lr: float = 1e-3, loss: str = "bce", optimizer: str = "adam") -> TrainConfig:
     return TrainConfig(epochs, 32, lr, loss, optimizer, weight_decay=0.0)
 
@@ -36,21 +41,21 @@ def digits() -> tuple[torch.Tensor, torch.Tensor]:
 
 def test_same_seed_gives_the_same_autoencoder(digits):
     cfg = AutoencoderConfig("linear", 4, "corrected")
-    a, ha = train_autoencoder(cfg, digits[0], recipe(2), seed=3)
-    b, hb = train_autoencoder(cfg, digits[0], recipe(2), seed=3)
-    assert ha == hb
+    a, ra = train_autoencoder(cfg, digits[0], recipe(2), seed=3)
+    b, rb = train_autoencoder(cfg, digits[0], recipe(2), seed=3)
+    assert ra["history"] == rb["history"]
     assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True))
 
 
 def test_autoencoder_training_lowers_the_loss(digits):
-    _, history = train_autoencoder(AutoencoderConfig("linear", 4, "corrected"), digits[0], recipe(5, 1e-2), seed=0)
-    assert history[-1]["loss"] < history[0]["loss"]
+    _, record = train_autoencoder(AutoencoderConfig("linear", 4, "corrected"), digits[0], recipe(5, 1e-2), seed=0)
+    assert losses(record)[-1] < losses(record)[0]
 
 
 def test_conv_autoencoder_trains_with_mse_and_adamax(digits):
     config = AutoencoderConfig("conv", 4, "corrected", dropout=0.1)
-    _, history = train_autoencoder(config, digits[0], recipe(4, 1e-2, "mse", "adamax"), seed=0)
-    assert history[-1]["loss"] < history[0]["loss"]
+    _, record = train_autoencoder(config, digits[0], recipe(4, 1e-2, "mse", "adamax"), seed=0)
+    assert losses(record)[-1] < losses(record)[0]
 
 
 @pytest.mark.parametrize("arch", ["deep", "deepconv"])
@@ -63,10 +68,10 @@ def test_deep_autoencoders_code_and_decode_at_any_dims(digits, arch):
 
 def test_quantization_aware_training_keeps_every_dimension_in_use(digits):
     config = AutoencoderConfig("linear", 4, "corrected", qat_bits=2)
-    model, history = train_autoencoder(config, digits[0], recipe(5, 1e-2), seed=0)
+    model, record = train_autoencoder(config, digits[0], recipe(5, 1e-2), seed=0)
     codes = model.encode(digits[0], bits=2)
     assert all(len(codes[:, j].unique()) >= 2 for j in range(4))  # no constant code
-    assert history[-1]["loss"] < history[0]["loss"]
+    assert losses(record)[-1] < losses(record)[0]
 
 
 def test_a_denoising_autoencoder_sees_corrupted_inputs_and_clean_targets(digits):
@@ -77,18 +82,27 @@ def test_a_denoising_autoencoder_sees_corrupted_inputs_and_clean_targets(digits)
         return torch.zeros_like(x)
 
     config = AutoencoderConfig("linear", 4, "corrected")
-    _, history = train_autoencoder(config, digits[0], recipe(1), seed=0, corrupt=blank)
+    _, record = train_autoencoder(config, digits[0], recipe(1), seed=0, corrupt=blank)
     assert seen and all(float(x.max()) == 1.0 for x in seen)  # called on the clean [0, 1] batch
-    assert history[0]["loss"] > 0.05  # all-zero inputs cannot reproduce the bars
+    assert losses(record)[0] > 0.05  # all-zero inputs cannot reproduce the bars
 
 
 def test_training_from_an_initial_model_starts_at_its_loss(digits):
     config = AutoencoderConfig("linear", 4, "corrected")
-    trained, history = train_autoencoder(config, digits[0], recipe(5), seed=0)
+    trained, record = train_autoencoder(config, digits[0], recipe(5), seed=0)
     _, cold = train_autoencoder(config, digits[0], recipe(1), seed=1)
     _, warm = train_autoencoder(config, digits[0], recipe(1), seed=1, initial=trained)
-    assert warm[0]["loss"] < cold[0]["loss"]
-    assert warm[0]["loss"] <= history[-1]["loss"] * 1.5
+    assert losses(warm)[0] < losses(cold)[0]
+    assert losses(warm)[0] <= losses(record)[-1] * 1.5
+
+
+def test_the_training_record_holds_the_recipe_and_what_it_ran_on(digits):
+    train = recipe(1)
+    _, record = train_autoencoder(AutoencoderConfig("linear", 4, "corrected"), digits[0], train, seed=5)
+    assert record["recipe"]["lr"] == train.lr and record["recipe"]["seed"] == 5
+    assert record["recipe"]["images"] == len(digits[0])
+    assert set(record["run"]) == {"device", "device_name", "torch", "threads", "seconds"}
+    assert record["run"]["threads"] == torch.get_num_threads() and record["run"]["seconds"] >= 0
 
 
 def test_a_nan_loss_stops_training_with_a_clear_error(digits):
@@ -199,7 +213,7 @@ def test_cosine_schedule_decays_the_learning_rate_to_zero():
 def test_augmented_training_is_the_same_for_the_same_seed(digits):
     config = AutoencoderConfig("linear", 4, "corrected", entropy=True)
     train = TrainConfig(2, 32, 1e-2, "bce", "adam", 0.0, 1.0, "cosine", Augment(10, 0.1, 1.5))
-    a, ha = train_autoencoder(config, digits[0], train, seed=1)
-    b, hb = train_autoencoder(config, digits[0], train, seed=1)
-    assert ha == hb
+    a, ra = train_autoencoder(config, digits[0], train, seed=1)
+    b, rb = train_autoencoder(config, digits[0], train, seed=1)
+    assert ra["history"] == rb["history"]
     assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True))

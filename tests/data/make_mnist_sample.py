@@ -11,15 +11,9 @@ import hashlib
 import sys
 from pathlib import Path
 
-from qae.data import IDX_FILES, read_idx
+from qae.mnist import IDX_FILES, idx_bytes, read_idx
 
 COUNTS = {"train": 1000, "t10k": 200}
-
-
-def idx_bytes(tensor) -> bytes:
-    """uint8 IDX encoding of `tensor`."""
-    header = bytes([0, 0, 0x08, tensor.dim()]) + b"".join(n.to_bytes(4, "big") for n in tensor.shape)
-    return header + tensor.contiguous().numpy().tobytes()
 
 
 def main() -> None:

@@ -1,0 +1,153 @@
+"""The whole pipeline from scratch, timed stage by stage, beside the posts' code.
+
+    python bench/pipeline.py --mnist ../shared/data/mnist [--reference seed_reference.py] [--keep DIR]
+
+Clones this repository's HEAD into a temporary folder, runs `dvc repro` there with the
+local MNIST mirror, and times each stage from DVC's own log (a stage's time runs from
+its "Running stage" line to the next one, so DVC's hashing and caching count too).
+Prints a table (stage, seconds, share), the time per study and in total, and the
+machine. With --reference (the posts' code as written), it also runs that code for one
+epoch of each model and extrapolates the posts' own study (post 000: 20 classifier
+epochs; 50 autoencoder epochs for each of the sweep's dims, each scored at six bits
+levels), to compare with qae's run of the same study (download to sweep_report) in
+the same benchmark. Writes the table as JSON too (--json) so README numbers can come
+from it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS_STUDY = ("download", "split", "classifier", "sweep_train", "sweep_eval", "headline_train", "headline_eval")
+SEEDS_STUDY += ("sweep_report",)
+
+
+def machine() -> dict[str, object]:
+    """What ran the benchmark."""
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if "model name" in line
+        ),
+        platform.processor(),
+    )
+    info: dict[str, object] = {"cpu": cpu, "cores": len(os.sched_getaffinity(0)), "python": platform.python_version()}
+    try:
+        import torch
+
+        info |= {"torch": torch.__version__, "threads": torch.get_num_threads()}
+        if torch.cuda.is_available():
+            info["gpu"] = torch.cuda.get_device_name(0)
+    except ImportError:
+        pass
+    return info
+
+
+def time_repro(workdir: Path, env: dict[str, str]) -> tuple[list[tuple[str, float]], float]:
+    """Run `dvc repro` in `workdir`; each stage's seconds, in order, and the total."""
+    start = time.perf_counter()
+    marks: list[tuple[str, float]] = []
+    command = [sys.executable, "-m", "dvc", "repro"]
+    with subprocess.Popen(
+        command, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as proc:
+        for line in proc.stdout:
+            sys.stdout.write(line)
+            found = re.match(r"Running stage '([^']+)'", line)
+            if found:
+                marks.append((found.group(1), time.perf_counter()))
+    if proc.returncode:
+        raise SystemExit(f"dvc repro failed with exit code {proc.returncode}")
+    end = time.perf_counter()
+    stages = [(name, (marks[i + 1][1] if i + 1 < len(marks) else end) - t) for i, (name, t) in enumerate(marks)]
+    return stages, end - start
+
+
+def study_of(stage: str) -> str:
+    """The study a stage belongs to, from its name."""
+    base = stage.split("@")[0]
+    if base in ("download", "split", "classifier"):
+        return "(shared)"
+    if base.startswith("headline"):
+        return "sweep"
+    if base == "baselines":
+        return "rate_accuracy"
+    studies = ("sweep", "conv", "latent", "digits", "lowdims", "qat", "compressor")
+    return next((s for s in studies if base.startswith(s)), base)
+
+
+def posts_study_seconds(reference: Path, mnist: Path, sweep_dims: int) -> dict[str, float]:
+    """The posts' own study, extrapolated from one epoch of each of their models."""
+    out = subprocess.run(
+        [sys.executable, str(reference), str(mnist), "1", "1"], capture_output=True, text=True, check=True
+    )
+    ref = json.loads(out.stdout.strip().splitlines()[-1])
+    seconds = 20 * ref["clf_epoch_s"] + sweep_dims * (50 * ref["ae_epoch_s"] + ref["eval_6bits_s"])
+    return {**ref, "study_s": seconds}
+
+
+def table(stages: list[tuple[str, float]], total: float) -> str:
+    """Stage, seconds, share of the total; then the total per study."""
+    lines = [f"{'stage':32}{'seconds':>9}{'share':>8}"]
+    lines += [f"{name:32}{s:9.1f}{100 * s / total:7.1f}%" for name, s in stages]
+    studies: dict[str, float] = {}
+    for name, s in stages:
+        studies[study_of(name)] = studies.get(study_of(name), 0.0) + s
+    lines += ["", f"{'study':32}{'seconds':>9}{'share':>8}"]
+    lines += [f"{name:32}{s:9.1f}{100 * s / total:7.1f}%" for name, s in sorted(studies.items(), key=lambda x: -x[1])]
+    lines += [f"{'total (dvc repro, wall)':32}{total:9.1f}"]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mnist", type=Path, default=os.environ.get("QAE_MNIST_MIRROR"), help="folder of .gz files")
+    parser.add_argument("--reference", type=Path, help="the posts' code (seed_reference.py), for the speed ratio")
+    parser.add_argument("--keep", type=Path, help="run in this folder and keep it (default: a temporary one)")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args(argv)
+    if args.mnist is None:
+        parser.error("give --mnist or set QAE_MNIST_MIRROR to a folder holding the four MNIST .gz files")
+    workdir = args.keep or Path(tempfile.mkdtemp(prefix="qae-bench-"))
+    try:
+        subprocess.run(["git", "clone", "--quiet", str(ROOT), str(workdir / "repo")], check=True)
+        repo = workdir / "repo"
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=repo, capture_output=True, text=True)
+        env = dict(os.environ, QAE_MNIST_MIRROR=str(args.mnist.resolve()), DVC_NO_ANALYTICS="1")
+        env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"  # stage commands say `python`
+        stages, total = time_repro(repo, env)
+        result = {"commit": commit.stdout.strip(), "machine": machine(), "stages": stages, "total_s": total}
+        print(f"\ncommit {result['commit']} on {result['machine']}\n")
+        print(table(stages, total))
+        seeds = sum(s for name, s in stages if name.split("@")[0] in SEEDS_STUDY)
+        result["seeds_study_s"] = seeds
+        print(f"\nthe seeds' study (download .. sweep_report, headline): {seeds:.1f} s")
+        if args.reference:
+            dims = len(yaml.safe_load((repo / "params.yaml").read_text())["sweep"]["dims"])
+            posts = posts_study_seconds(args.reference, args.mnist, dims)
+            result["posts"] = posts
+            print(f"the posts' code, same study (extrapolated from one epoch each): {posts['study_s']:.1f} s")
+            print(f"ratio: {posts['study_s'] / seeds:.1f}x")
+        if args.json:
+            args.json.write_text(json.dumps(result, indent=2) + "\n")
+    finally:
+        if args.keep is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

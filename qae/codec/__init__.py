@@ -1,0 +1,8 @@
+"""Real bitstreams: an autoencoder's integer codes, entropy coded.
+
+- `bitstream`: the container format (header, CRC); a reader finds the layout here.
+- `entropy`: the per-dimension code model and the range coder.
+- `search`: the encode-time search for cheaper codes than the encoder's rounding.
+- `codec`: the user API, `Codec` (images <-> bytes), `load_codec`, `compress`, `decompress`.
+- `evaluate`: a model scored as a codec, at several bits levels or rate weights.
+"""

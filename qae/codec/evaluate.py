@@ -1,0 +1,73 @@
+"""A model scored as a codec: accuracy, pixel errors and real coded bits per image.
+
+The encoder runs once per image set; each bits level (or each search's rate weight)
+then only rounds, decodes, scores and entropy codes. Records are flat, one per
+operating point, as `qae.evaluate.score_codes` + `nominal_bits` + `coding_metrics`
+write them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from qae.codec.codec import Codec, coding_metrics
+from qae.codec.search import CodeSearch
+from qae.evaluate import nominal_bits, score_codes
+from qae.models import Autoencoder, Classifier
+
+
+def evaluate_bits(
+    model: Autoencoder,
+    classifier: Classifier,
+    train_images: torch.Tensor,
+    test: dict[str, torch.Tensor],
+    bits_levels: list[int | None],
+    smoothing: float,
+    table_bits: int,
+) -> list[tuple[dict[str, Any], Codec]]:
+    """For each bits level (None: float32), a codec fitted on the rounded codes of
+    `train_images` and the record of the `test` split ({"images", "labels"}) through it."""
+    z_train, z_test = model.encode_float(train_images), model.encode_float(test["images"])
+    results = []
+    for bits in bits_levels:
+        if bits is None:
+            train_codes, codes = None, z_test
+        else:
+            train_codes, codes = model.bottleneck.to_codes(z_train, bits), model.bottleneck.to_codes(z_test, bits)
+        codec = Codec.from_codes(model, train_codes, bits, smoothing, table_bits)
+        record = score_codes(model, classifier, test["images"], test["labels"], codes, bits)
+        results.append(({**record, **nominal_bits(model.config.dims, bits), **coding_metrics(codec, codes)}, codec))
+    return results
+
+
+def evaluate_searches(
+    model: Autoencoder,
+    classifier: Classifier,
+    train_images: torch.Tensor,
+    test: dict[str, torch.Tensor],
+    bits: int,
+    searches: list[CodeSearch],
+    smoothing: float,
+    table_bits: int,
+) -> list[tuple[dict[str, Any], Codec]]:
+    """For each code search (one per rate weight), the codec at `bits` with that search
+    and the record of the `test` split through it: the searched codes' scores and bits,
+    plus rounded_accuracy and rounded_model_bits of the encoder's rounding alone."""
+    rounded_train = model.bottleneck.to_codes(model.encode_float(train_images), bits)
+    base = Codec.from_codes(model, rounded_train, bits, smoothing, table_bits)
+    images, labels = test["images"], test["labels"]
+    rounded = base.round_codes(images)
+    rounding = {
+        "rounded_accuracy": score_codes(model, classifier, images, labels, rounded, bits)["accuracy"],
+        "rounded_model_bits": base.code_bits(rounded).sum(1).mean().item(),
+    }
+    results = []
+    for search in searches:
+        codec = Codec(model, bits, base.counts, smoothing, table_bits, search)
+        codes = codec.search_codes(images, rounded)
+        record = score_codes(model, classifier, images, labels, codes, bits)
+        record |= nominal_bits(model.config.dims, bits) | coding_metrics(codec, codes) | rounding
+        results.append(({"rate_weight": search.rate_weight, **record}, codec))
+    return results

@@ -1,0 +1,103 @@
+"""Encode-time code search: better integer codes than the encoder's rounding.
+
+The encoder's rounding is a guess, not the best code. Like classic codecs' encoders,
+which search their own quantized values, a `CodeSearch` moves each image's code one
+level in one dimension at a time while that lowers its cost: the reconstruction's
+binary cross-entropy, summed over pixels (nats), + `rate_weight` x the code's bits
+under the codec's code model. That is the rate-distortion models' training loss times
+784, so `rate_weight` is theirs. Only encoding changes (and slows); decoders and
+bitstreams are the same, so a searched stream decodes with any copy of the codec.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import torch
+import torch.nn.functional as F
+
+from qae.images import as_unit_images, batch_slices
+from qae.io import Progress
+
+if TYPE_CHECKING:
+    from qae.codec.codec import Codec
+
+MIN_GAIN = 1e-3  # a move must beat the current code by more than float noise
+
+
+@dataclass(frozen=True)
+class CodeSearch:
+    """How a codec searches its codes.
+
+    Each round, every image whose code moved last round tries the `candidates` one-step
+    moves (one dimension up or down by one level) that the decoder's gradient and the
+    code model predict lower its cost most, measures them exactly, and keeps the best
+    if it lowers the cost; at most `rounds` rounds.
+    """
+
+    rate_weight: float  # bits are worth this many nats of distortion (the rate-distortion loss's weight)
+    candidates: int  # moves measured exactly per image and round; 0: no search, the rounding is sent
+    rounds: int  # at most this many rounds
+
+
+def _distortion(codec: Codec, inputs: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """(N,) binary cross-entropy against `x` of what the decoder makes of `inputs`, per image."""
+    return F.binary_cross_entropy_with_logits(codec.model.decoder(inputs), x, reduction="none").flatten(1).sum(1)
+
+
+def best_moves(
+    codec: Codec, search: CodeSearch, codes: torch.Tensor, x: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One search round for a batch: (which rows improve, their best one-step move)."""
+    model, bits, weight = codec.model, codec.bits, search.rate_weight
+    n, d = codes.shape
+    with torch.enable_grad():
+        u = model.decoder_input(codes, bits).clone().requires_grad_(True)
+        distortion = _distortion(codec, u, x)
+        (grad,) = torch.autograd.grad(distortion.sum(), u)
+    code_bits = codec.code_bits(codes)
+    cost = distortion.detach() + weight * code_bits.sum(1)
+    # Predicted change of cost for every move: first order in the decoder input, exact in bits.
+    steps = torch.stack([(codes + 1).clamp_(max=2**bits - 1), (codes - 1).clamp_(min=0)], 1)  # (n, 2, d)
+    du = model.decoder_input(steps.reshape(-1, d), bits).reshape(n, 2, d) - u.detach()[:, None]
+    step_bits = codec.code_bits(steps.reshape(-1, d)).reshape(n, 2, d)
+    predicted = grad[:, None] * du + weight * (step_bits - code_bits[:, None])
+    predicted[steps == codes[:, None]] = torch.inf  # a step off the end of the range
+    k = min(search.candidates, 2 * d)
+    best_predicted, pick = predicted.reshape(n, 2 * d).topk(k, 1, largest=False)  # pick: direction * d + dim
+    candidates = codes[:, None].repeat(1, k, 1)
+    candidates.scatter_(2, (pick % d)[..., None], steps.reshape(n, 2 * d).gather(1, pick)[..., None])
+    flat = candidates.reshape(n * k, d)
+    exact = _distortion(codec, model.decoder_input(flat, bits), x.repeat_interleave(k, 0))
+    exact = (exact + weight * codec.code_bits(flat).sum(1)).reshape(n, k).masked_fill(best_predicted.isinf(), torch.inf)
+    best, j = exact.min(1)
+    return best < cost - MIN_GAIN, candidates[torch.arange(n), j]
+
+
+@torch.no_grad()
+def search_codes(
+    codec: Codec, search: CodeSearch, images: torch.Tensor, codes: torch.Tensor, batch_size: int = 1000
+) -> torch.Tensor:
+    """Better (N, dims) codes for `images`, starting from `codes`; no image's cost
+    (distortion + rate_weight x bits) goes up. Deterministic. No candidates: no search."""
+    if search.candidates == 0:
+        return codes.cpu()
+    device = codec.model.device
+    codes = codes.to(device).clone()  # a normal tensor: autograd refuses inference-mode ones
+    per_batch = max(1, batch_size // search.candidates)  # decoder inputs per pass ~ batch_size
+    active = torch.arange(len(codes))
+    with Progress(search.rounds, f"code search, rate weight {search.rate_weight:g}", "rounds") as bar:
+        for _ in range(search.rounds):
+            moved = []
+            for s in batch_slices(len(active), per_batch):
+                rows = active[s]
+                x = as_unit_images(images[rows].to(device))
+                better, new = best_moves(codec, search, codes[rows], x)
+                codes[rows[better.cpu()]] = new[better]
+                moved.append(rows[better.cpu()])
+            active = torch.cat(moved)
+            bar.update(moving=len(active))
+            if not len(active):
+                break
+    return codes.cpu()

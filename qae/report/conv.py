@@ -1,0 +1,143 @@
+"""Post 003's report: the search, the trade-off, robustness and denoising, in figures
+and the tables and numbers of reports/conv.md."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.lines import Line2D
+from matplotlib.ticker import PercentFormatter
+
+from qae.report.figures import colors, log2_axis
+from qae.report.tables import markdown, num, pct, sci
+
+
+def search_figure(trials: list[dict[str, Any]]) -> plt.Figure:
+    """Post 003's figure 1 and its companions: validation loss against the L2 penalty,
+    the learning rate and the dropout, one point per successful trial."""
+    ok = [t for t in trials if t["status"] == "ok"]
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4), sharey=True)
+    epochs = [t["epochs"] for t in ok]
+    panels = [("weight_decay", "L2 penalty", True), ("lr", "learning rate", True), ("dropout", "dropout", False)]
+    for ax, (key, label, log) in zip(axes, panels, strict=True):
+        points = ax.scatter([t[key] for t in ok], [t["val_loss"] for t in ok], c=epochs, cmap="viridis", s=22)
+        if log:
+            ax.set_xscale("log")
+        ax.set_xlabel(label)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("validation MSE per pixel")
+    fig.colorbar(points, ax=axes, label="sampled epochs", fraction=0.02)
+    failed = len(trials) - len(ok)
+    fig.suptitle(f"Random search: {len(trials)} trials" + (f" ({failed} failed, not shown)" if failed else ""))
+    return fig
+
+
+def tradeoff_figure(records: list[dict[str, Any]]) -> plt.Figure:
+    """Post 003's figure 2: clean test MSE against the code size, plain and denoising."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for training, style in (("plain", "o-"), ("denoising", "s--")):
+        rows = sorted(
+            (r for r in records if r["training"] == training and r["corruption"] == "noise" and r["level"] == 0),
+            key=lambda r: r["dims"],
+        )
+        ax.plot([r["dims"] for r in rows], [r["mse"] for r in rows], style, label=training)
+    log2_axis(ax)
+    ax.set_yscale("log")
+    ax.set_xlabel("code dimensions")
+    ax.set_ylabel("test MSE per pixel")
+    ax.set_title("Conv autoencoder: compression vs reconstruction")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return fig
+
+
+def robustness_figure(records: list[dict[str, Any]], kind: str) -> plt.Figure:
+    """Post 003's figures 3 and 4, plain beside denoising: MSE against the clean image
+    and classifier accuracy, against the strength of `kind` ("noise" or "occlusion")."""
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7), sharex=True, sharey="row")
+    dims = sorted({r["dims"] for r in records})
+    palette = colors(len(dims))
+    for col, training in enumerate(("plain", "denoising")):
+        for d, color in zip(dims, palette, strict=True):
+            rows = sorted(
+                (r for r in records if r["dims"] == d and r["training"] == training and r["corruption"] == kind),
+                key=lambda r: r["level"],
+            )
+            for row, metric in enumerate(("mse", "accuracy")):
+                axes[row][col].plot([r["level"] for r in rows], [r[metric] for r in rows], "o-", color=color, ms=3)
+        axes[0][col].set_title(f"{training} autoencoders")
+        axes[1][col].set_xlabel("noise std ([0, 1] pixels)" if kind == "noise" else "occluded square side (pixels)")
+        for row in range(2):
+            axes[row][col].grid(alpha=0.3)
+    axes[0][0].set_ylabel("MSE to the clean image")
+    axes[1][0].set_ylabel("classifier accuracy")
+    axes[1][0].yaxis.set_major_formatter(PercentFormatter(1.0))
+    handles = [Line2D([], [], color=c, marker="o", label=f"{d} dims") for d, c in zip(dims, palette, strict=True)]
+    fig.legend(handles=handles, loc="center right")
+    fig.suptitle(f"Robustness to {'gaussian noise' if kind == 'noise' else 'occlusion'}")
+    fig.subplots_adjust(right=0.86)
+    return fig
+
+
+def figures(trials: list[dict[str, Any]], records: list[dict[str, Any]]) -> dict[str, plt.Figure]:
+    """Every figure of post 003's study."""
+    return {
+        "search": search_figure(trials),
+        "mse_vs_dims": tradeoff_figure(records),
+        "robustness_noise": robustness_figure(records, "noise"),
+        "robustness_occlusion": robustness_figure(records, "occlusion"),
+    }
+
+
+def fields(
+    summary: dict[str, Any],
+    best: dict[str, Any],
+    post_best: dict[str, Any],
+    robustness: pd.DataFrame,
+    noise: float,
+    patch: int,
+) -> dict[str, Any]:
+    """The tables and numbers reports/conv.md quotes."""
+    search = pd.DataFrame(
+        {
+            "": ["post 003's best (of about 180)", f"qae's best (of {summary['trials']})"],
+            "learning rate": [sci(t["lr"]) for t in (post_best, best)],
+            "L2 penalty": [sci(t["weight_decay"]) for t in (post_best, best)],
+            "dropout": [num(t["dropout"], 3) for t in (post_best, best)],
+            "epochs": [t["epochs"] for t in (post_best, best)],
+        }
+    )
+    r = robustness
+
+    def mse(column: str) -> list[str]:
+        return [num(v, 4) for v in r[column]]
+
+    tradeoff = pd.DataFrame(
+        {
+            "dims": r["dims"],
+            "clean MSE, plain": mse("plain_clean_mse"),
+            "clean MSE, denoising": mse("denoising_clean_mse"),
+            "clean accuracy, plain": [pct(v) for v in r["plain_clean_accuracy"]],
+            "clean accuracy, denoising": [pct(v) for v in r["denoising_clean_accuracy"]],
+            f"MSE at noise {noise:g}, plain": mse("plain_noise_mse"),
+            f"MSE at noise {noise:g}, denoising": mse("denoising_noise_mse"),
+            f"MSE with a {patch}-pixel patch, plain": mse("plain_occlusion_mse"),
+            f"MSE with a {patch}-pixel patch, denoising": mse("denoising_occlusion_mse"),
+        }
+    )
+    spearman = summary["spearman"]
+    return {
+        "trials": summary["trials"],
+        "failed": summary["failed"],
+        "best_val_loss": num(summary["best_val_loss"], 4),
+        "search_table": markdown(search),
+        "spearman_l2": num(spearman["weight_decay"], 2),
+        "spearman_lr": num(spearman["lr"], 2),
+        "spearman_dropout": num(spearman["dropout"], 2),
+        "spearman_epochs": num(spearman["epochs"], 2),
+        "tradeoff_table": markdown(tradeoff),
+        "noise": f"{noise:g}",
+        "patch": patch,
+    }

@@ -1,0 +1,70 @@
+"""The rate-accuracy report: every method on one axis, and the table of bits per image
+at each target accuracy in reports/rate_accuracy.md."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.ticker import PercentFormatter
+
+from qae.report.tables import markdown, num, pct
+
+VARIANTS = ("_payload", "_rounded")  # another measure of the same method: its color, dashed
+
+
+def _base_method(method: str) -> str:
+    return next((method.removesuffix(v) for v in VARIANTS if method.endswith(v)), method)
+
+
+def rate_accuracy_figure(
+    records: list[dict[str, Any]], fronts: dict[str, list[dict[str, Any]]], raw_accuracy: float, targets: list[float]
+) -> plt.Figure:
+    """Accuracy against bits per image (log scale) for every method: all its points, and
+    its Pareto front (`fronts`) as a line; whole range on the left, the top on the right."""
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5.2))
+    bases = list(dict.fromkeys(_base_method(m) for m in fronts))
+    colors = dict(zip(bases, plt.cm.tab20(np.linspace(0, 1, max(len(bases), 2))), strict=False))
+    for ax in axes:
+        for m, front in fronts.items():
+            rows = [r for r in records if r["method"] == m]
+            color, dashed = colors[_base_method(m)], m != _base_method(m)
+            ax.plot([r["bits_per_image"] for r in rows], [r["accuracy"] for r in rows], ".", color=color, alpha=0.35)
+            ax.plot(
+                [r["bits_per_image"] for r in front],
+                [r["accuracy"] for r in front],
+                "o--" if dashed else "o-",
+                color=color,
+                ms=4,
+                mfc="white" if dashed else color,
+                label=m.replace("_", " "),
+            )
+        ax.axhline(raw_accuracy, color="0.4", ls=":", lw=1, label="raw test images")
+        for target in targets:
+            ax.axhline(target, color="0.75", lw=0.8, zorder=0)
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("bits per image")
+        ax.grid(alpha=0.3, which="both")
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    axes[0].set_ylabel("classifier accuracy on the decoded images")
+    axes[0].set_title("Every method, Pareto front as a line")
+    axes[1].set_ylim(0.95, 1.0)
+    axes[1].set_title("Above 95%: the target lines")
+    axes[1].legend(loc="lower right", fontsize=8)
+    return fig
+
+
+def fields(targets: pd.DataFrame, raw_accuracy: float, names: dict[str, str]) -> dict[str, Any]:
+    """The table reports/rate_accuracy.md prints: per method (described by `names`), the
+    fewest bits per image for each target accuracy and the setting that reaches it."""
+    rows = []
+    for r in targets.itertuples(index=False):
+        row = {"method": names.get(r.method, r.method)}
+        for name in ("bits_at_97", "bits_at_98"):
+            bits, accuracy, setting = getattr(r, name), getattr(r, f"{name}_accuracy"), getattr(r, f"{name}_setting")
+            row[f"bits for {name[-2:]}%"] = num(bits)
+            row[f"at ({name[-2:]}%)"] = "-" if pd.isna(bits) else f"{setting}: {pct(accuracy)}"
+        rows.append(row)
+    return {"table": markdown(pd.DataFrame(rows)), "raw_accuracy": pct(raw_accuracy, 2)}

@@ -1,0 +1,75 @@
+"""Where the arithmetic runs: the device, the seeds, and what a run records about both.
+
+Machine-only knobs are environment variables, never params, so a bigger machine
+reruns nothing whose result would not change:
+- QAE_DEVICE: auto (CUDA when present, the default), cpu, cuda or cuda:N.
+- QAE_WORKERS: processes for work split into independent jobs (the conv study's search);
+  default one per GPU, else one per CPU core.
+- QAE_EVAL_BATCH: images per forward pass in evaluation (default 1000): speed and memory.
+The results of a run depend on the device and, on a CPU, on the thread count (float
+sums are ordered by the threads); both go into every checkpoint (`run_info`).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+
+import torch
+
+DEVICE_ENV, WORKERS_ENV, EVAL_BATCH_ENV = "QAE_DEVICE", "QAE_WORKERS", "QAE_EVAL_BATCH"
+
+
+def pick_device(spec: str | torch.device | None = None) -> torch.device:
+    """`spec` ("auto", "cpu", "cuda", "cuda:1", or None for $QAE_DEVICE, default auto)
+    as a torch device; auto is CUDA when present, else the CPU."""
+    spec = str(spec if spec is not None else os.environ.get(DEVICE_ENV, "auto")).strip() or "auto"
+    if spec == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(spec)
+    except RuntimeError as e:
+        raise ValueError(f"unknown device {spec!r}: use auto, cpu, cuda or cuda:N") from e
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {spec!r} asked for, but PyTorch sees no CUDA device")
+    return device
+
+
+def _positive_env(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"${name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def workers() -> int:
+    """Processes for independent jobs: $QAE_WORKERS, else one per GPU or per CPU core."""
+    default = torch.cuda.device_count() or len(os.sched_getaffinity(0))
+    return _positive_env(WORKERS_ENV, default)
+
+
+def eval_batch() -> int:
+    """Images per forward pass in evaluation: $QAE_EVAL_BATCH, default 1000."""
+    return _positive_env(EVAL_BATCH_ENV, 1000)
+
+
+def make_deterministic(seed: int) -> torch.Generator:
+    """Seed torch, forbid nondeterministic kernels; return a CPU generator for batch order."""
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # cuBLAS needs it to be deterministic
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True)
+    return torch.Generator().manual_seed(seed)
+
+
+def run_info(device: torch.device, seconds: float) -> dict[str, object]:
+    """What a run ran on, for its checkpoint: results depend on all of it."""
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or platform.machine()
+    return {
+        "device": str(device),
+        "device_name": name,
+        "torch": str(torch.__version__),
+        "threads": torch.get_num_threads(),
+        "seconds": round(seconds, 1),
+    }

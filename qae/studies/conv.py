@@ -1,0 +1,232 @@
+"""Post 003: the convolutional autoencoder, searched, traded off, stressed and denoised.
+
+- The random hyper-parameter search: trials drawn from the post's priors with a seeded
+  generator, so the same params give the same trials; each trains on the autoencoder
+  split less its validation rows and is scored by the validation MSE. A trial that
+  diverges or fails is recorded, not fatal. Trials always run single-threaded, in a
+  pool of worker processes (one per core, or per GPU): the model is too small for
+  threads to help within one trial, and a trial's result then never depends on the
+  number of workers or what runs beside it.
+- The trade-off and denoising models train with the best trial's hyper-parameters.
+- Robustness: test MSE and accuracy under gaussian noise and occlusion of increasing
+  strength, the same seeded corruption for every model.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import random
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import torch
+
+from qae.corrupt import Corruption, gaussian_noise, occlude
+from qae.evaluate import reconstruction_mse
+from qae.io import Progress
+from qae.models import AutoencoderConfig
+from qae.runtime import DEVICE_ENV
+from qae.train import TrainConfig, train_autoencoder
+
+HPARAMS = ("lr", "weight_decay", "dropout", "epochs")
+CORRUPTIONS = ("noise", "occlusion", "both")  # what a denoising autoencoder's inputs get
+STARTS = ("plain", "scratch")  # denoising: fine-tune the plain model, or train from scratch (the post)
+
+
+@dataclass(frozen=True)
+class Priors:
+    """Where each hyper-parameter is drawn from (post 003)."""
+
+    lr: tuple[float, float]  # log-uniform
+    weight_decay: tuple[float, float]  # log-uniform
+    dropout: tuple[float, float]  # uniform
+    epochs: tuple[int, ...]  # choices ...
+    epoch_probs: tuple[float, ...]  # ... with these probabilities
+
+
+def sample_trials(priors: Priors, n: int, seed: int) -> list[dict[str, float]]:
+    """`n` hyper-parameter settings drawn independently from `priors`."""
+    rng = random.Random(seed)
+
+    def log_uniform(lo: float, hi: float) -> float:
+        return math.exp(rng.uniform(math.log(lo), math.log(hi)))
+
+    return [
+        {
+            "lr": log_uniform(*priors.lr),
+            "weight_decay": log_uniform(*priors.weight_decay),
+            "dropout": rng.uniform(*priors.dropout),
+            "epochs": rng.choices(priors.epochs, weights=priors.epoch_probs)[0],
+        }
+        for _ in range(n)
+    ]
+
+
+def scaled_epochs(epochs: int, scale: float) -> int:
+    """Epochs actually run for a sampled `epochs`: scaled to the machine's budget, >= 1."""
+    return max(1, round(epochs * scale))
+
+
+@dataclass(frozen=True)
+class SearchSetup:
+    """What every trial shares."""
+
+    dims: int
+    batch_size: int
+    epochs_scale: float
+    seed: int
+
+
+_DATA: dict[str, torch.Tensor] = {}  # each worker's copy of the train/validation images
+
+
+def _init_worker(train: torch.Tensor, val: torch.Tensor, counter: Any, gpus: int) -> None:
+    torch.set_num_threads(1)
+    _DATA.update(train=train, val=val)
+    if gpus:  # spread the workers over the GPUs
+        with counter.get_lock():
+            index, counter.value = counter.value, counter.value + 1
+        os.environ[DEVICE_ENV] = f"cuda:{index % gpus}"
+
+
+def run_trial(index: int, trial: dict[str, float], setup: SearchSetup) -> dict[str, Any]:
+    """Train one conv autoencoder with `trial`'s hyper-parameters; its record."""
+    start = time.perf_counter()
+    record: dict[str, Any] = {"trial": index, **trial, "epochs_run": scaled_epochs(trial["epochs"], setup.epochs_scale)}
+    try:
+        config = AutoencoderConfig("conv", setup.dims, "corrected", trial["dropout"])
+        train = TrainConfig(record["epochs_run"], setup.batch_size, trial["lr"], "mse", "adamax", trial["weight_decay"])
+        model, _ = train_autoencoder(config, _DATA["train"], train, setup.seed + index, progress=False)
+        val_loss = reconstruction_mse(model, _DATA["val"])
+        status = "ok" if math.isfinite(val_loss) else "diverged"
+    except Exception as err:  # a failed trial is a result to record, not a reason to stop the search
+        val_loss, status = float("nan"), f"failed: {type(err).__name__}: {err}"
+    return {**record, "val_loss": val_loss, "status": status, "seconds": round(time.perf_counter() - start, 2)}
+
+
+def _run(args: tuple[int, dict[str, float], SearchSetup]) -> dict[str, Any]:
+    return run_trial(*args)
+
+
+def run_search(
+    trials: list[dict[str, float]], setup: SearchSetup, train: torch.Tensor, val: torch.Tensor, workers: int
+) -> list[dict[str, Any]]:
+    """Every trial's record, in trial order; `workers` processes (1: in this one)."""
+    jobs = [(i, t, setup) for i, t in enumerate(trials)]
+    gpus = torch.cuda.device_count()
+    results = []
+    with Progress(len(jobs), "search", "trials") as bar:
+        if workers == 1:
+            threads = torch.get_num_threads()
+            _init_worker(train, val, multiprocessing.Value("i", 0), 0)
+            try:
+                for job in jobs:
+                    results.append(_run(job))
+                    bar.update()
+            finally:
+                torch.set_num_threads(threads)
+        else:
+            # spawn, not fork: a forked copy of an initialized torch runtime can deadlock.
+            context = multiprocessing.get_context("spawn")
+            init = (train, val, context.Value("i", 0), gpus)
+            with context.Pool(workers, _init_worker, init) as pool:
+                for record in pool.imap_unordered(_run, jobs):
+                    results.append(record)
+                    bar.update(best=min((r["val_loss"] for r in results if r["status"] == "ok"), default=math.nan))
+    return sorted(results, key=lambda r: r["trial"])
+
+
+def best_trial(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """The successful trial with the lowest validation loss."""
+    ok = [r for r in records if r["status"] == "ok"]
+    if not ok:
+        raise RuntimeError(f"all {len(records)} trials failed; first: {records[0]['status']}")
+    return min(ok, key=lambda r: r["val_loss"])
+
+
+def search_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """The search in numbers: the best validation loss, how many trials failed, and the
+    Spearman rank correlation of the validation loss with each hyper-parameter (post 003
+    finds it rising with L2 and flat in the others; None where a parameter never varied)."""
+    ok = pd.DataFrame([r for r in records if r["status"] == "ok"])
+    spearman = ok[[*HPARAMS, "val_loss"]].corr(method="spearman")["val_loss"]
+    return {
+        "best_val_loss": round(float(ok["val_loss"].min()), 6),
+        "trials": len(records),
+        "failed": len(records) - len(ok),
+        "spearman": {h: None if pd.isna(spearman[h]) else round(float(spearman[h]), 3) for h in HPARAMS},
+    }
+
+
+def training_corruption(kind: str, std: float, size: int) -> Corruption:
+    """The corruption a denoising autoencoder trains on: noise, occlusion, or both."""
+
+    def corrupt(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        if kind in ("occlusion", "both"):
+            x = occlude(x, size, generator)
+        if kind in ("noise", "both"):
+            x = gaussian_noise(x, std, generator)
+        return x
+
+    return corrupt
+
+
+def robustness_levels(noise_std: list[float], patch: list[int]) -> list[tuple[str, float]]:
+    """(kind, level) pairs of the robustness sweep: each noise std, then each patch side."""
+    return [("noise", s) for s in noise_std] + [("occlusion", p) for p in patch]
+
+
+def robustness_corruption(kind: str, level: float) -> Corruption:
+    """The corruption of one robustness level."""
+    if kind == "noise":
+        return lambda x, g: gaussian_noise(x, level, g)
+    return lambda x, g: occlude(x, int(level), g)
+
+
+def robustness_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per training (plain, denoising), the mean over dims of the test MSE on clean
+    images and under the strongest noise and occlusion: what denoising training buys."""
+    table = pd.DataFrame(records)
+    strongest = table.groupby("corruption")["level"].max()
+
+    def mean_mse(rows: pd.DataFrame, kind: str, level: float) -> float:
+        return round(float(rows.loc[(rows["corruption"] == kind) & (rows["level"] == level), "mse"].mean()), 6)
+
+    return {
+        training: {
+            "clean_mse": mean_mse(rows, "noise", 0),
+            "noise_mse": mean_mse(rows, "noise", strongest["noise"]),
+            "occlusion_mse": mean_mse(rows, "occlusion", strongest["occlusion"]),
+        }
+        for training, rows in table.groupby("training", sort=False)
+    }
+
+
+# Post 003's best trial (of about 180), the search's reference.
+POST_003_BEST = {"lr": 0.013, "weight_decay": 1e-4, "dropout": 0.022, "epochs": 40}
+
+
+def robustness_table(records: list[dict[str, Any]]) -> pd.DataFrame:
+    """Per dims, the clean test MSE and accuracy of both trainings, and their MSE at the
+    strongest noise and occlusion: one row per dims."""
+    table = pd.DataFrame(records)
+    strongest = table.groupby("corruption")["level"].max()
+    rows = []
+    for d, by_dims in table.groupby("dims"):
+        row: dict[str, Any] = {"dims": d}
+        for training, t in by_dims.groupby("training", sort=False):
+            at = {
+                name: t[(t["corruption"] == kind) & (t["level"] == level)].iloc[0]
+                for name, kind, level in (
+                    ("clean", "noise", 0),
+                    ("noise", "noise", strongest["noise"]),
+                    ("occlusion", "occlusion", strongest["occlusion"]),
+                )
+            }
+            row |= {f"{training}_{name}_{m}": float(r[m]) for name, r in at.items() for m in ("mse", "accuracy")}
+        rows.append(row)
+    return pd.DataFrame(rows)

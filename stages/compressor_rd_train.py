@@ -1,0 +1,37 @@
+"""Stage compressor_rd_train: the rate-distortion model. Its integer codes are priced in
+bits by a learned prior while it trains (loss = BCE + train_weight x bits / 784), on
+randomly distorted digits of one or both halves of the training set."""
+
+import argparse
+
+import torch
+
+from qae.images import load_split
+from qae.io import save_torch
+from qae.models import AutoencoderConfig, autoencoder_checkpoint
+from qae.params import load_params
+from qae.train import Augment, TrainConfig, train_autoencoder
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--train", required=True, help="autoencoder split (.pt)")
+    parser.add_argument("--more-images", required=True, help="a split whose images join in if rd.images is all")
+    parser.add_argument("--out", required=True, help="checkpoint to write")
+    args = parser.parse_args(argv)
+    params = load_params()
+    rd = params["compressor"]["rd"]
+    images = load_split(args.train)["images"]
+    if rd["images"] == "all":
+        images = torch.cat([images, load_split(args.more_images)["images"]])
+    config = AutoencoderConfig(rd["arch"], rd["dims"], "corrected", entropy=True)
+    augment = Augment(**rd["augment"]) if any(rd["augment"].values()) else None
+    train = TrainConfig(
+        rd["epochs"], rd["batch_size"], rd["lr"], "bce", "adam", 0.0, rd["train_weight"], rd["schedule"], augment
+    )
+    model, record = train_autoencoder(config, images, train, params["seed"])
+    save_torch(args.out, autoencoder_checkpoint(model, **record))
+
+
+if __name__ == "__main__":
+    main()

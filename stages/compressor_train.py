@@ -1,0 +1,30 @@
+"""Stage compressor_train: the compressor study's deep autoencoder with `--dims` code
+dimensions, trained quantization-aware at `--bits` bits per element."""
+
+import argparse
+
+from qae.images import load_split
+from qae.io import save_torch
+from qae.models import AutoencoderConfig, autoencoder_checkpoint
+from qae.params import load_params
+from qae.train import TrainConfig, train_autoencoder
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--dims", type=int, required=True)
+    parser.add_argument("--bits", type=int, required=True, help="quantization-aware training at these bits")
+    parser.add_argument("--train", required=True, help="autoencoder split (.pt)")
+    parser.add_argument("--out", required=True, help="checkpoint to write")
+    args = parser.parse_args(argv)
+    params = load_params()
+    c = params["compressor"]
+    qat = {"qat_bits": args.bits, "qat_noise": params["qat"]["noise"]}
+    config = AutoencoderConfig(c["arch"], args.dims, "corrected", **qat)
+    train = TrainConfig(c["epochs"], c["batch_size"], c["lr"], "bce", "adam", 0.0)
+    model, record = train_autoencoder(config, load_split(args.train)["images"], train, params["seed"])
+    save_torch(args.out, autoencoder_checkpoint(model, **record))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""Stage conv_robustness: test MSE and classifier accuracy of the plain and the denoising
+conv autoencoder of one dims under gaussian noise and occlusion of increasing strength."""
+
+import argparse
+
+from qae.evaluate import evaluate_corrupted
+from qae.images import load_split
+from qae.io import write_json
+from qae.models import load_autoencoder, load_classifier
+from qae.params import load_params
+from qae.studies.conv import robustness_corruption, robustness_levels
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--plain", required=True, help="conv autoencoder checkpoint")
+    parser.add_argument("--denoising", required=True, help="denoising conv autoencoder checkpoint")
+    parser.add_argument("--classifier", required=True, help="classifier checkpoint")
+    parser.add_argument("--test", required=True, help="test split (.pt)")
+    parser.add_argument("--out", required=True, help="JSON records to write")
+    args = parser.parse_args(argv)
+    params = load_params()
+    r = params["conv"]["robustness"]
+    test, classifier = load_split(args.test), load_classifier(args.classifier)
+    records = []
+    for training, path in (("plain", args.plain), ("denoising", args.denoising)):
+        model = load_autoencoder(path)
+        for kind, level in robustness_levels(r["noise_std"], r["patch"]):
+            corrupt = robustness_corruption(kind, level)
+            scores = evaluate_corrupted(model, classifier, test["images"], test["labels"], corrupt, params["seed"])
+            records.append(
+                {"dims": model.config.dims, "training": training, "corruption": kind, "level": level, **scores}
+            )
+    write_json(args.out, records)
+
+
+if __name__ == "__main__":
+    main()

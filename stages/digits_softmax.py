@@ -1,0 +1,31 @@
+"""Stage digits_softmax: post 002's conv autoencoder with a 10-neuron softmax code,
+trained without labels (MSE, SGD with momentum)."""
+
+import argparse
+
+import torch
+
+from qae.images import load_split
+from qae.io import save_torch
+from qae.models import autoencoder_checkpoint
+from qae.params import load_params
+from qae.studies.digits import train_softmax
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--train", required=True, help="autoencoder split (.pt)")
+    parser.add_argument("--out", required=True, help="checkpoint to write")
+    args = parser.parse_args(argv)
+    params = load_params()
+    torch.set_num_threads(1)  # small convolutions: handing work between threads costs more than it gains
+    p = params["digits"]
+    model, record = train_softmax(
+        load_split(args.train)["images"], p["epochs"], p["batch_size"], p["optimizer"], p["lr"], p["momentum"],
+        params["seed"],
+    )  # fmt: skip
+    save_torch(args.out, autoencoder_checkpoint(model, **record))
+
+
+if __name__ == "__main__":
+    main()

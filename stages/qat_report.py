@@ -1,0 +1,41 @@
+"""Stage qat_report: quantization-aware training next to quantizing after training: the
+table, metrics, figure and reports/qat.md."""
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+from qae.io import read_json, write_json, write_text
+from qae.params import load_params
+from qae.report import qat as report
+from qae.report.figures import write_figures
+from qae.report.render import render
+from qae.studies.qat import qat_records, qat_summary
+from qae.studies.sweep import load_records
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sweep-eval-dir", required=True, help="sweep_eval records, one file per dims")
+    parser.add_argument("--eval-dir", required=True, help="qat_eval records, DIMS-BITS.json")
+    parser.add_argument("--metrics-dir", required=True, help="where results.{json,csv}, aware.json, summary.json go")
+    parser.add_argument("--plots", required=True, help="folder for the PNG")
+    parser.add_argument("--report", required=True, help="the markdown report to write")
+    args = parser.parse_args(argv)
+    params = load_params()
+    dims, bits = params["sweep"]["dims"], params["qat"]["bits"]
+    aware = [{**read_json(Path(args.eval_dir) / f"{d}-{b}.json"), "dims": d, "bits": b} for d in dims for b in bits]
+    records = qat_records(load_records(args.sweep_eval_dir, dims, bits), aware, bits)
+    summary = qat_summary(records)
+    out = Path(args.metrics_dir)
+    write_json(out / "results.json", records)
+    write_text(out / "results.csv", pd.DataFrame(records).to_csv(index=False, float_format="%.6g"))
+    write_json(out / "aware.json", [r for r in records if r["training"] == "aware"])
+    write_json(out / "summary.json", summary)
+    write_figures({"qat_vs_post_training": report.qat_figure(records)}, args.plots)
+    write_text(args.report, render("qat", report.fields(records, summary)))
+
+
+if __name__ == "__main__":
+    main()

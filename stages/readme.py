@@ -1,0 +1,36 @@
+"""Stage readme: README.md from its template and the studies' metrics, so every number
+on the front page is the pipeline's."""
+
+import argparse
+
+from qae.io import read_json, write_text
+from qae.params import load_params
+from qae.report import readme as report
+from qae.report.render import render
+from qae.studies.rate_accuracy import METHOD_NAMES
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--metrics-dir", required=True, help="the metrics/ folder")
+    parser.add_argument("--out", required=True, help="README.md")
+    args = parser.parse_args(argv)
+    params = load_params()
+    m = args.metrics_dir
+    fields = report.fields(
+        read_json(f"{m}/sweep/results.json"),
+        read_json(f"{m}/sweep/faithful.json"),
+        read_json(f"{m}/rate_accuracy/methods.json"),
+        METHOD_NAMES,
+        read_json(f"{m}/compressor/summary.json"),
+        read_json(f"{m}/conv/summary.json"),
+        read_json(f"{m}/digits/summary.json"),
+        read_json(f"{m}/lowdims/summary.json"),
+        read_json(f"{m}/classifier.json"),
+        params["sweep"]["faithful_dims"][0],
+    )
+    write_text(args.out, render("readme", fields))
+
+
+if __name__ == "__main__":
+    main()
