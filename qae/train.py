@@ -205,7 +205,7 @@ class TrainConfig:
     loss: str  # one of LOSSES: "bce" (posts 000/001) or "mse" (post 003), on [0, 1] pixels
     optimizer: str  # one of OPTIMIZERS: "adam" (posts 000/001) or "adamax" (post 003)
     weight_decay: float  # L2 penalty added to the gradients (post 003)
-    rate_weight: float = 0.0  # with an EntropyBottleneck: loss += this x bits per image / 784
+    rate_weights: tuple[float, ...] = ()  # with an EntropyBottleneck, one per rate level: loss += w x bits / 784
     schedule: str = "constant"  # one of SCHEDULES: "constant", or "cosine" decay to 0 over the run
     augment: Augment | None = None  # random affine distortions of every training batch
 
@@ -256,6 +256,7 @@ def train_autoencoder(
         model.load_state_dict(initial.state_dict())
     optimizer = make_optimizer(train.optimizer, model.parameters(), train.lr, train.weight_decay)
     scheduler = lr_schedule(train.schedule, optimizer, train.epochs * -(-len(images) // train.batch_size))
+    weights = torch.tensor(train.rate_weights, device=device)
 
     def batch_loss(xb: torch.Tensor) -> torch.Tensor:
         xb = as_unit_images(xb)  # batches stay uint8 until here: a quarter of the memory traffic
@@ -263,11 +264,14 @@ def train_autoencoder(
             xb = random_affine(xb, train.augment, generator)
         inputs = xb if corrupt is None else corrupt(xb, generator)
         z = model.encoder(inputs)
-        logits = model.decoder(model.bottleneck(z))
-        loss = reconstruction_loss(train.loss, logits, reconstruction_target(xb, config.recipe))
-        if train.rate_weight:
-            loss = loss + train.rate_weight * model.bottleneck.rate_bits(z).mean() / xb[0].numel()
-        return loss
+        if not train.rate_weights:
+            return reconstruction_loss(
+                train.loss, model.decoder(model.bottleneck(z)), reconstruction_target(xb, config.recipe)
+            )
+        level = torch.randint(len(train.rate_weights), (len(xb),), generator=generator).to(device)  # one per image
+        logits = model.decoder(model.bottleneck(z, level=level))
+        rate = (weights[level] * model.bottleneck.rate_bits(z, level)).mean() / xb[0].numel()
+        return reconstruction_loss(train.loss, logits, reconstruction_target(xb, config.recipe)) + rate
 
     data = (with_channel(images).to(device),)
     desc = f"autoencoder {config.arch} d={config.dims}"

@@ -1,6 +1,6 @@
-"""Stage compressor_rd_eval: the rate-distortion model as a codec at each rate weight
-of the encode-time code search (one operating point each), and the encoder's rounding
-alone for comparison."""
+"""Stage compressor_rd_eval: the variable-rate model as a codec at each of its rate
+levels, whose codes the encode-time search moves at that level's rate weight; beside
+each, the encoder's rounding alone."""
 
 import argparse
 from pathlib import Path
@@ -24,12 +24,15 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     params = load_params()
     rd, p = params["compressor"]["rd"], params["codec"]
-    searches = [CodeSearch(w, p["search"]["candidates"], p["search"]["rounds"]) for w in rd["rate_weights"]]
     model, classifier = load_autoencoder(args.model), load_classifier(args.classifier)
-    results = evaluate_searches(
-        model, classifier, load_split(args.train)["images"], load_split(args.test), rd["code_bits"], searches,
-        p["smoothing"], p["table_bits"],
-    )  # fmt: skip
+    train, test = load_split(args.train)["images"], load_split(args.test)
+    results = []
+    for level, weight in enumerate(rd["rate_weights"]):
+        search = CodeSearch(weight, p["search"]["candidates"], p["search"]["rounds"])
+        results += evaluate_searches(
+            model.at_rate_level(level), classifier, train, test, rd["code_bits"], [search], p["smoothing"],
+            p["table_bits"],
+        )  # fmt: skip
     for record, codec in results:
         codec.save(Path(args.codecs) / f"{record['rate_weight']}.pt")
         print(", ".join(f"{k} {v:.4g}" for k, v in record.items()))

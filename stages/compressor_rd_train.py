@@ -1,6 +1,7 @@
-"""Stage compressor_rd_train: the rate-distortion model. Its integer codes are priced in
-bits by a learned prior while it trains (loss = BCE + train_weight x bits / 784), on
-randomly distorted digits of one or both halves of the training set."""
+"""Stage compressor_rd_train: the variable-rate rate-distortion model. Its integer codes
+are priced in bits by a learned prior while it trains, one rate level per rate weight
+(each image draws a level; loss = BCE + that level's weight x bits / 784), on randomly
+distorted digits of one or both halves of the training set."""
 
 import argparse
 
@@ -24,11 +25,10 @@ def main(argv: list[str] | None = None) -> None:
     images = load_split(args.train)["images"]
     if rd["images"] == "all":
         images = torch.cat([images, load_split(args.more_images)["images"]])
-    config = AutoencoderConfig(rd["arch"], rd["dims"], "corrected", entropy=True)
+    weights = tuple(rd["rate_weights"])
+    config = AutoencoderConfig(rd["arch"], rd["dims"], "corrected", entropy=True, rate_levels=len(weights))
     augment = Augment(**rd["augment"]) if any(rd["augment"].values()) else None
-    train = TrainConfig(
-        rd["epochs"], rd["batch_size"], rd["lr"], "bce", "adam", 0.0, rd["train_weight"], rd["schedule"], augment
-    )
+    train = TrainConfig(rd["epochs"], rd["batch_size"], rd["lr"], "bce", "adam", 0.0, weights, rd["schedule"], augment)
     model, record = train_autoencoder(config, images, train, params["seed"])
     save_torch(args.out, autoencoder_checkpoint(model, **record))
 

@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> None:
     c = params["compressor"]
     qat = {"qat_bits": args.bits, "qat_noise": params["qat"]["noise"]}
     config = AutoencoderConfig(c["arch"], args.dims, "corrected", **qat)
-    train = TrainConfig(c["epochs"], c["batch_size"], c["lr"], "bce", "adam", 0.0)
+    train = TrainConfig(c["epochs"], c["batch_size"], c["lr"], "bce", "adam", 0.0, schedule=c["schedule"])
     model, record = train_autoencoder(config, load_split(args.train)["images"], train, params["seed"])
     save_torch(args.out, autoencoder_checkpoint(model, **record))
 

@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> None:
         read_json(f"{m}/digits/summary.json"),
         read_json(f"{m}/lowdims/summary.json"),
         read_json(f"{m}/classifier.json"),
-        params["sweep"]["faithful_dims"][0],
+        params["sweep"]["faithful"]["dims"][0],
     )
     write_text(args.out, render("readme", fields))
 

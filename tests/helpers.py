@@ -19,8 +19,9 @@ def shrink(params: dict) -> dict:
     p["dims"], p["bits"] = 6, 4  # a headline dims outside the sweep
     p["download"].update(mirrors=[], sha256=sample_sha256())
     p["split"].update(classifier_size=600, autoencoder_size=400)
-    p["classifier"].update(epochs=1)
-    p["sweep"].update(dims=[2, 8], bits=[2, "fp32"], faithful_dims=[8], epochs=2, grid_digits=5)
+    p["classifier"].update(epochs=2)
+    p["sweep"].update(dims=[2, 8], bits=[2, "fp32"], epochs=5, grid_digits=5)
+    p["sweep"]["faithful"].update(dims=[8], epochs=2)
     p["conv"].update(batch_size=64)
     p["conv"]["search"].update(trials=2, epochs_scale=0.02)  # one epoch per trial
     p["conv"]["tradeoff"].update(dims=[2], epochs_scale=0.02)

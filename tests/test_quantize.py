@@ -161,6 +161,21 @@ def test_the_rate_grows_with_the_distance_from_zero():
     assert bottleneck.rate_bits(near).mean() + 10 < bottleneck.rate_bits(far).mean()
 
 
+def test_a_rate_level_of_a_variable_rate_bottleneck_is_a_bottleneck_of_its_own():
+    bottleneck = EntropyBottleneck(3, levels=2).eval()
+    with torch.no_grad():
+        bottleneck.gain[1] = 2.0
+        bottleneck.inv_gain[1] = 0.5
+    z = torch.tensor([[1.2, -0.7, 3.1]])
+    with pytest.raises(ValueError, match="at_level"):
+        bottleneck.to_codes(z, bits=8)
+    second = bottleneck.at_level(1)
+    codes = second.to_codes(z, bits=8)
+    assert (codes - 128).tolist() == [[2, -1, 6]]  # round(2z)
+    assert second.from_codes(codes, bits=8).tolist() == [[1.0, -0.5, 3.0]]  # integers x 0.5
+    assert torch.equal(second(z, bits=8), bottleneck(z, bits=8, level=1))
+
+
 @pytest.mark.parametrize(("given", "expected"), [(8, 8), ("8", 8), ("fp32", None), (32, 32)])
 def test_parse_bits_reads_params_and_command_lines(given, expected):
     assert parse_bits(given) == expected

@@ -153,7 +153,7 @@ def test_a_rate_weight_buys_fewer_bits_per_image(digits):
     config = AutoencoderConfig("linear", 8, "corrected", entropy=True)
     rates = []
     for weight in (0.0, 50.0):
-        train = TrainConfig(5, 32, 1e-2, "bce", "adam", 0.0, rate_weight=weight)
+        train = TrainConfig(5, 32, 1e-2, "bce", "adam", 0.0, rate_weights=(weight,))
         model, _ = train_autoencoder(config, digits[0], train, seed=0)
         model.train()
         with torch.no_grad():
@@ -161,6 +161,19 @@ def test_a_rate_weight_buys_fewer_bits_per_image(digits):
                 float(model.bottleneck.rate_bits(model.encoder(digits[0].float().div(255).unsqueeze(1))).mean())
             )
     assert rates[1] < rates[0] / 2
+
+
+def test_one_variable_rate_model_spends_fewer_bits_at_its_heavier_rate_level(digits):
+    config = AutoencoderConfig("linear", 8, "corrected", entropy=True, rate_levels=2)
+    model, _ = train_autoencoder(config, digits[0], TrainConfig(10, 32, 1e-2, "bce", "adam", 0.0, (50.0, 0.0)), seed=0)
+    x = digits[0].float().div(255).unsqueeze(1)
+    with torch.no_grad():
+        z = model.encoder(x)
+        rates = [float(model.bottleneck.rate_bits(z, level).mean()) for level in (0, 1)]
+    assert rates[0] < 0.8 * rates[1]
+    heavy, light = model.at_rate_level(0), model.at_rate_level(1)
+    assert heavy.config.rate_levels == 1 and torch.equal(heavy.encoder[1].weight, model.encoder[1].weight)
+    assert (heavy.encode(digits[0], 8) != 128).sum() < (light.encode(digits[0], 8) != 128).sum()  # 128 stands for 0
 
 
 def test_random_affine_with_nothing_to_draw_leaves_images_unchanged(digits):
@@ -212,7 +225,7 @@ def test_cosine_schedule_decays_the_learning_rate_to_zero():
 
 def test_augmented_training_is_the_same_for_the_same_seed(digits):
     config = AutoencoderConfig("linear", 4, "corrected", entropy=True)
-    train = TrainConfig(2, 32, 1e-2, "bce", "adam", 0.0, 1.0, "cosine", Augment(10, 0.1, 1.5))
+    train = TrainConfig(2, 32, 1e-2, "bce", "adam", 0.0, (1.0,), "cosine", Augment(10, 0.1, 1.5))
     a, ra = train_autoencoder(config, digits[0], train, seed=1)
     b, rb = train_autoencoder(config, digits[0], train, seed=1)
     assert ra["history"] == rb["history"]

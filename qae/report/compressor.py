@@ -22,8 +22,8 @@ def rd_figure(qat: list[dict[str, Any]], rd: list[dict[str, Any]], targets: list
     for r in rd:
         ax.annotate(f"{r['rate_weight']:g}", (r["coded_bits"], r["accuracy"]), xytext=(4, -10),
                     textcoords="offset points", fontsize=8)  # fmt: skip
-    rounded = sorted(rd, key=lambda r: r["rounded_model_bits"])[:1]
-    ax.plot([r["rounded_model_bits"] for r in rounded], [r["rounded_accuracy"] for r in rounded], "s",
+    rounded = sorted(rd, key=lambda r: r["rounded_model_bits"])
+    ax.plot([r["rounded_model_bits"] for r in rounded], [r["rounded_accuracy"] for r in rounded], "s--",
             mfc="white", label="rate-distortion, the encoder's rounding")  # fmt: skip
     qat = sorted(qat, key=lambda r: r["coded_bits"])
     ax.plot([r["coded_bits"] for r in qat], [r["accuracy"] for r in qat], "^--", label="quantization-aware")
@@ -35,7 +35,7 @@ def rd_figure(qat: list[dict[str, Any]], rd: list[dict[str, Any]], targets: list
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8, loc="lower right")
-    ax.set_title("The compressors: labels in the plot are the search's rate weights")
+    ax.set_title("The compressors: labels are the rate levels' weights")
     return fig
 
 
@@ -52,23 +52,22 @@ def fields(
     )
     rd_table = pd.DataFrame(
         {
-            "search's rate weight": [f"{r['rate_weight']:g}" for r in rd],
+            "rate level's weight": [f"{r['rate_weight']:g}" for r in rd],
             "coded bits per image": [num(r["coded_bits"]) for r in rd],
             "accuracy": [pct(r["accuracy"]) for r in rd],
             "MSE per pixel": [num(r["mse"], 4) for r in rd],
+            "rounding alone: bits": [num(r["rounded_model_bits"]) for r in rd],
+            "rounding alone: accuracy": [pct(r["rounded_accuracy"]) for r in rd],
         }
     )
-    rounding = rd[0]
     return {
         "qat_table": markdown(qat_table),
         "rd_table": markdown(rd_table),
-        "rounded_bits": num(rounding["rounded_model_bits"]),
-        "rounded_accuracy": pct(rounding["rounded_accuracy"]),
         "rd_bits_at_97": num(summary["rd"]["bits_at_97"]),
         "rd_bits_at_98": num(summary["rd"]["bits_at_98"]),
         "qat_bits_at_97": num(summary["qat"]["bits_at_97"]),
         "qat_bits_at_98": num(summary["qat"]["bits_at_98"]),
-        "train_weight": f"{recipe['train_weight']:g}",
+        "levels": len(recipe["rate_weights"]),
         "target_97": pct(TARGETS["bits_at_97"], 0),
         "target_98": pct(TARGETS["bits_at_98"], 0),
         "epochs": recipe["epochs"],

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import io
 import math
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,7 @@ from qae.images import as_unit_images
 from qae.io import progress
 from qae.models import Classifier
 from qae.quantize import Bottleneck
+from qae.runtime import workers
 
 JPEG_EOI_BYTES = 2  # the end-of-image marker after the scan
 WEBP_FRAME_HEADER_BYTES = 10  # VP8 key frame: 3-byte frame tag, 3-byte start code, 4 bytes of size
@@ -77,17 +79,19 @@ def _encode(image: Image.Image, fmt: str, **options: Any) -> bytes:
     return buffer.getvalue()
 
 
+def _roundtrip(pixels: np.ndarray, fmt: str, options: dict[str, Any]) -> tuple[np.ndarray, int, int]:
+    header = {"JPEG": jpeg_header_bytes, "WEBP": webp_header_bytes}.get(fmt, lambda data: 0)
+    data = _encode(Image.fromarray(pixels, "L"), fmt, **options)
+    return np.asarray(Image.open(io.BytesIO(data)).convert("L")), len(data), header(data)
+
+
 def pillow_roundtrip(images: torch.Tensor, fmt: str, **options: Any) -> tuple[torch.Tensor, list[int], list[int]]:
     """Save each uint8 (N, 28, 28) image as its own `fmt` file and read it back:
-    (decoded uint8 images, file sizes in bytes, header sizes in bytes)."""
-    header = {"JPEG": jpeg_header_bytes, "WEBP": webp_header_bytes}.get(fmt, lambda data: 0)
-    decoded, sizes, headers = [], [], []
-    for pixels in images.numpy():
-        data = _encode(Image.fromarray(pixels, "L"), fmt, **options)
-        decoded.append(np.asarray(Image.open(io.BytesIO(data)).convert("L")))
-        sizes.append(len(data))
-        headers.append(header(data))
-    return torch.from_numpy(np.stack(decoded)), sizes, headers
+    (decoded uint8 images, file sizes in bytes, header sizes in bytes). Images are
+    encoded in parallel threads (Pillow's coders release the GIL), one per worker."""
+    with ThreadPoolExecutor(workers()) as pool:
+        decoded, sizes, headers = zip(*pool.map(lambda px: _roundtrip(px, fmt, options), images.numpy()), strict=True)
+    return torch.from_numpy(np.stack(decoded)), list(sizes), list(headers)
 
 
 def _record(method: str, setting: str, bits: float, accuracy: float) -> dict[str, Any]:
