@@ -5,12 +5,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: repro test bench
+.PHONY: repro test bench lock
 
-$(BIN)/.installed: pyproject.toml
+# The pinned versions (requirements.lock), then qae itself; `pip install -e '.[dev]'` works too.
+$(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
 # Stage commands say `python`: put the venv first on PATH.
@@ -23,5 +25,10 @@ test: $(BIN)/.installed
 	$(BIN)/pytest
 
 bench: $(BIN)/.installed
-	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python bench/pipeline.py $(BENCH_ARGS)
+
+# Newest versions the ranges in pyproject.toml admit, pinned.
+lock:
+	$(PYTHON) -m pip install --quiet uv
+	$(PYTHON) -m uv pip compile pyproject.toml --extra dev --extra bench --python-version 3.11 \
+		--no-header --no-annotate -o requirements.lock

@@ -33,9 +33,10 @@ def classifier_accuracy(
 ) -> float:
     """Share of `images` (uint8 or [0, 1]) that `classifier` labels correctly."""
     device = _device(classifier)
+    images, labels = images.to(device), labels.to(device)  # once: no host copy per batch
     correct = torch.zeros((), dtype=torch.long, device=device)
     for s in batch_slices(len(images), batch_size or eval_batch()):
-        correct += (classifier(as_unit_images(images[s].to(device))).argmax(1) == labels[s].to(device)).sum()
+        correct += (classifier(as_unit_images(images[s])).argmax(1) == labels[s]).sum()
     return correct.item() / len(images)
 
 
@@ -53,14 +54,15 @@ def score_codes(
     (uint8) and score the reconstructions: accuracy (the classifier on them), and mse
     and bce per pixel against the [0, 1] images."""
     device = model.device
+    images, labels, codes = images.to(device), labels.to(device), codes.to(device)  # once: no host copy per batch
     correct = torch.zeros((), dtype=torch.long, device=device)
     squared = torch.zeros((), dtype=torch.float64, device=device)
     cross = torch.zeros((), dtype=torch.float64, device=device)
     for s in batch_slices(len(images), batch_size or eval_batch()):
-        x = as_unit_images(images[s].to(device))
+        x = as_unit_images(images[s])
         logits = model.decode_logits(codes[s], bits)
         x_hat = torch.sigmoid(logits)
-        correct += (classifier(x_hat).argmax(1) == labels[s].to(device)).sum()
+        correct += (classifier(x_hat).argmax(1) == labels[s]).sum()
         squared += F.mse_loss(x_hat, x, reduction="sum").double()
         cross += F.binary_cross_entropy_with_logits(logits, x, reduction="sum").double()
     pixels = images[0].numel() * len(images)
@@ -95,9 +97,10 @@ def evaluate_quantized(
 def reconstruction_mse(model: Autoencoder, images: torch.Tensor, batch_size: int | None = None) -> float:
     """Mean per-pixel MSE of `model`'s float32 reconstructions of uint8 or [0, 1] `images`."""
     device = model.device
+    images = images.to(device)  # once: no host copy per batch
     total = torch.zeros((), dtype=torch.float64, device=device)
     for s in batch_slices(len(images), batch_size or eval_batch()):
-        x = as_unit_images(images[s].to(device))
+        x = as_unit_images(images[s])
         total += F.mse_loss(model(x), x, reduction="sum").double()
     return total.item() / images[0].numel() / len(images)
 
@@ -123,12 +126,13 @@ def evaluate_corrupted(
     classifier's accuracy on the reconstructions. The same seed gives every model the
     same noise and patches, whatever the batch size: the whole set is corrupted at once."""
     device = model.device
-    corrupted = corrupt(as_unit_images(images), torch.Generator().manual_seed(seed))
+    corrupted = corrupt(as_unit_images(images), torch.Generator().manual_seed(seed)).to(device)
+    images, labels = images.to(device), labels.to(device)  # once: no host copy per batch
     correct = torch.zeros((), dtype=torch.long, device=device)
     squared = torch.zeros((), dtype=torch.float64, device=device)
     for s in batch_slices(len(images), batch_size or eval_batch()):
-        x = as_unit_images(images[s].to(device))
-        x_hat = model(corrupted[s].to(device))
-        correct += (classifier(x_hat).argmax(1) == labels[s].to(device)).sum()
+        x = as_unit_images(images[s])
+        x_hat = model(corrupted[s])
+        correct += (classifier(x_hat).argmax(1) == labels[s]).sum()
         squared += F.mse_loss(x_hat, x, reduction="sum").double()
     return {"mse": squared.item() / (images[0].numel() * len(images)), "accuracy": correct.item() / len(images)}

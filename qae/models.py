@@ -131,10 +131,8 @@ class Autoencoder(nn.Module):
     @torch.inference_mode()
     def encode_float(self, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
         """uint8 or [0, 1] images -> (N, dims) float codes (the encoder's output), on the model's device."""
-        device = self.device
-        return torch.cat(
-            [self.encoder(as_unit_images(images[s].to(device))) for s in batch_slices(len(images), batch_size)]
-        )
+        images = images.to(self.device)  # once: no host copy per batch
+        return torch.cat([self.encoder(as_unit_images(images[s])) for s in batch_slices(len(images), batch_size)])
 
     @torch.inference_mode()
     def encode(self, images: torch.Tensor, bits: int) -> torch.Tensor:

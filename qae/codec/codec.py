@@ -55,7 +55,8 @@ class Codec:
         self.counts = counts
         self.search = search
         self.probs = None if bits is None else probabilities(counts, smoothing)
-        self._bit_table = None if bits is None else bit_table(self.probs)  # what `code_bits` looks up
+        # What `code_bits` looks up, on the model's device: the search reads it every batch.
+        self._bit_table = None if bits is None else bit_table(self.probs).to(model.device)
         self.id = self._digest()[:8]  # decoding does not depend on the search: not in the id
 
     @classmethod

@@ -85,17 +85,17 @@ def search_codes(
         return codes.cpu()
     device = codec.model.device
     codes = codes.to(device).clone()  # a normal tensor: autograd refuses inference-mode ones
+    images = images.to(device)  # once: the rounds index it on the device
     per_batch = max(1, batch_size // search.candidates)  # decoder inputs per pass ~ batch_size
-    active = torch.arange(len(codes))
+    active = torch.arange(len(codes), device=device)
     with Progress(search.rounds, f"code search, rate weight {search.rate_weight:g}", "rounds") as bar:
         for _ in range(search.rounds):
             moved = []
             for s in batch_slices(len(active), per_batch):
                 rows = active[s]
-                x = as_unit_images(images[rows].to(device))
-                better, new = best_moves(codec, search, codes[rows], x)
-                codes[rows[better.cpu()]] = new[better]
-                moved.append(rows[better.cpu()])
+                better, new = best_moves(codec, search, codes[rows], as_unit_images(images[rows]))
+                codes[rows[better]] = new[better]
+                moved.append(rows[better])
             active = torch.cat(moved)
             bar.update(moving=len(active))
             if not len(active):

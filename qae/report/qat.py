@@ -37,19 +37,18 @@ def qat_figure(records: list[dict[str, Any]]) -> plt.Figure:
 
 
 def fields(records: list[dict[str, Any]], summary: dict[str, Any]) -> dict[str, Any]:
-    """The table and numbers reports/qat.md quotes: a column per (dims, bits), by bits per image."""
-    table = pd.DataFrame(records)
-    columns = table[["dims", "bits"]].drop_duplicates().assign(total=lambda t: t.dims * t.bits)
-    columns = columns.sort_values(["bits", "dims"]).itertuples(index=False)
-    rows: dict[str, list[str]] = {"coded bits per image": [], "quantized after training": [], "quantization-aware": []}
-    names = []
-    for c in columns:
-        at = table[(table["dims"] == c.dims) & (table["bits"] == c.bits)].set_index("training")
-        names.append(f"{c.dims} x {c.bits}")
-        rows["coded bits per image"].append(num(at.loc["aware", "coded_bits"], 0))
-        rows["quantized after training"].append(pct(at.loc["post-training", "accuracy"]))
-        rows["quantization-aware"].append(pct(at.loc["aware", "accuracy"]))
-    wide = pd.DataFrame(rows, index=names).T.rename_axis("dims x bits").reset_index()
+    """The tables reports/qat.md prints: a row per (bits, dims), both trainings side by side."""
+    wide = pd.DataFrame(records).pivot_table(
+        index=["bits", "dims"], columns="training", values=["accuracy", "coded_bits"], aggfunc="first"
+    )
+    table = pd.DataFrame(
+        {
+            "dims x bits": [f"{d} x {b}" for b, d in wide.index],
+            "coded bits per image": [num(v, 1) for v in wide[("coded_bits", "aware")]],
+            "quantized after training": [pct(v) for v in wide[("accuracy", "post-training")]],
+            "quantization-aware": [pct(v) for v in wide[("accuracy", "aware")]],
+        }
+    )
     gains = pd.DataFrame(
         {
             "bits per code element": [b.removeprefix("bits_") for b in summary],
@@ -57,4 +56,4 @@ def fields(records: list[dict[str, Any]], summary: dict[str, Any]) -> dict[str, 
             "points added, mean over dims": [num(s["mean_gain_points"]) for s in summary.values()],
         }
     )
-    return {"table": markdown(wide), "gains_table": markdown(gains)}
+    return {"table": markdown(table), "gains_table": markdown(gains)}
