@@ -6,6 +6,7 @@
 >>> images_hat = model.decode(codes, bits=8)  # (N, 1, 28, 28) float in [0, 1]
 >>> data = qae.compress(images, "data/sweep/codecs/64/8.pt")  # entropy-coded bytes
 >>> images_hat = qae.decompress(data, "data/sweep/codecs/64/8.pt")
+>>> data = qae.compress(images, qae.PRETRAINED_CODEC)  # the codec qae ships: no training
 
 The names below load on first use, so importing one module of qae (as every
 pipeline stage does) runs nothing else: this file imports no module of its own.
@@ -29,13 +30,17 @@ _API = {
     "compress": "qae.codec.codec",
     "decompress": "qae.codec.codec",
 }
-__all__ = sorted(_API)
+_CONSTANTS = {"PRETRAINED_CODEC": ("qae.pretrained", "CODEC")}
+__all__ = sorted([*_API, *_CONSTANTS])
 
 
 def __getattr__(name: str) -> object:
-    if name not in _API:
-        raise AttributeError(f"module 'qae' has no attribute {name!r}")
-    return getattr(importlib.import_module(_API[name]), name)
+    if name in _API:
+        return getattr(importlib.import_module(_API[name]), name)
+    if name in _CONSTANTS:
+        module, constant = _CONSTANTS[name]
+        return getattr(importlib.import_module(module), constant)
+    raise AttributeError(f"module 'qae' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:

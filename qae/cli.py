@@ -3,13 +3,16 @@
     qae compress --codec data/sweep/codecs/64/4.pt t10k-images-idx3-ubyte.gz -o test.qae
     qae decompress --codec data/sweep/codecs/64/4.pt test.qae -o test-decoded.idx3-ubyte
     qae compress --codec data/headline/codec.pt digit.png -o digit.qae
+    qae compress 7.png 2.png -o two.qae          # the codec qae ships: no training needed
+    qae decompress two.qae -o two.png
 
 Inputs: one IDX file of uint8 28x28 images (.gz or not), or 28x28 grayscale PNGs.
 Outputs of decompress: an IDX file (gzipped if the name ends in .gz), or PNGs (one
 image: the name given; several: NAME-00000.png, NAME-00001.png, ...). A codec file
 is what the eval stages write (`data/sweep/codecs/DIMS/BITS.pt`, `data/headline/codec.pt`,
-`data/compressor/rd/codecs/WEIGHT.pt`): the autoencoder and its code model. The
-rate-distortion codecs search for cheaper codes while compressing (seconds per
+`data/compressor/rd/codecs/WEIGHT.pt`): the autoencoder and its code model; without
+--codec, the one qae ships (qae/pretrained/CARD.md). The rate-distortion codecs,
+the shipped one too, search for cheaper codes while compressing (seconds per
 thousand images on a CPU); `--no-search` sends the encoder's rounding instead, fast
 and a little larger.
 """
@@ -30,6 +33,7 @@ from qae.codec.codec import Codec, load_codec
 from qae.images import to_uint8
 from qae.io import atomic_path, write_bytes
 from qae.mnist import IDXError, idx_bytes, read_idx
+from qae.pretrained import CARD, CODEC
 
 
 class InputError(ValueError):
@@ -108,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     for name, help_text in (("compress", "images -> bitstream"), ("decompress", "bitstream -> images")):
         sub = commands.add_parser(name, help=help_text)
-        sub.add_argument("--codec", required=True, type=Path, help="codec file (an eval stage's output)")
+        shipped = f"default: the one qae ships, {CARD}"
+        sub.add_argument("--codec", type=Path, default=CODEC, help=f"codec file (an eval stage's output); {shipped}")
         sub.add_argument("--device", default="auto", help="auto (CUDA when present, the default), cpu, cuda, cuda:N")
         sub.add_argument("inputs", nargs="+", type=Path, help="IDX or PNG files" if name == "compress" else "bitstream")
         sub.add_argument("-o", "--out", required=True, type=Path, help="file to write")

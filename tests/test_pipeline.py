@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from tests.helpers import ROOT, SAMPLE_MIRROR, shrink
 
 pytestmark = pytest.mark.slow
 CODING_KEYS = {"coded_bits", "model_bits", "entropy_bits"}
-COPIED = ["dvc.yaml", "params.yaml", ".dvcignore", "qae", "stages", ".dvc/config", ".dvc/plots"]
+COPIED = ["dvc.yaml", "params.yaml", ".dvcignore", "qae", "stages", ".dvc/config", ".dvc/.gitignore", ".dvc/plots"]
 STUDIES = ["sweep", "conv", "latent", "digits", "lowdims", "qat", "compressor", "rate_accuracy"]
 GOLDEN = ROOT / "tests" / "golden" / "e2e.json"
 
@@ -58,6 +59,23 @@ def project(tmp_path_factory):
     run(root, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "empty")
     repro = dvc(root, "repro")
     return root, params, repro
+
+
+def git(cwd, *args: str) -> str:
+    return run(cwd, "git", "-c", "user.name=t", "-c", "user.email=t@t", *args)
+
+
+@pytest.fixture(scope="module")
+def shared(project, tmp_path_factory):
+    """The project after its repro, committed, and pushed with its run-cache to a
+    local-directory remote: what a teammate finds."""
+    root, _, _ = project
+    remote = tmp_path_factory.mktemp("remote")
+    dvc(root, "remote", "add", "-d", "team", str(remote))
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "repro")
+    dvc(root, "push", "--run-cache")
+    return root
 
 
 def test_repro_runs_every_stage(project):
@@ -330,3 +348,41 @@ def test_exp_run_sets_a_headline_outside_the_sweep(project):
     assert read(root, "metrics/headline.json")["total_bits"] == 6
     shown = dvc(root, "exp", "show", "--csv")
     assert "total_bits" in shown.splitlines()[0]
+
+
+def test_a_fresh_clone_pulls_the_outputs_and_reruns_nothing(shared, tmp_path):
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(shared), str(clone))
+    dvc(clone, "pull")
+    assert "Running stage" not in dvc(clone, "repro")
+    assert "up to date" in dvc(clone, "status")
+    assert (clone / "data/compressor/rd/model.pt").read_bytes() == (shared / "data/compressor/rd/model.pt").read_bytes()
+
+
+def test_every_artifact_is_a_stage_output(project):
+    root, _, _ = project
+    config = yaml.safe_load((root / "dvc.yaml").read_text())
+    outs = {next(iter(o)) if isinstance(o, dict) else o for s in config["stages"].values() for o in s.get("outs", [])}
+    for name, artifact in config["artifacts"].items():
+        assert artifact["path"] in {o.replace("${item.dims}", "*") for o in outs}, name
+        assert (root / artifact["path"]).exists(), name
+
+
+def test_queued_experiments_run_in_the_background_and_compare_in_pandas(shared):
+    import pandas as pd
+    from dvc.api import exp_show
+
+    dvc(shared, "exp", "run", "--queue", "-S", "lowdims.epochs=2")
+    dvc(shared, "queue", "start", "-j", "1")
+    deadline = time.monotonic() + 600
+    while any(state in dvc(shared, "queue", "status") for state in ("Queued", "Running")):
+        assert time.monotonic() < deadline, dvc(shared, "queue", "status")
+        time.sleep(2)
+    dvc(shared, "queue", "stop")
+    table = pd.DataFrame(exp_show(repo=str(shared)))
+    done = table[table["lowdims.epochs"] == 2]
+    assert list(done["State"]) == ["Success"]
+    baseline = table[table["rev"] == "workspace"]
+    assert done["mean_image_loss"].item() == baseline["mean_image_loss"].item()  # the same images
+    losses = [column for column in table.columns if "dims_3" in column]  # a loss per start, of the d = 3 models
+    assert losses and any(done[c].item() != baseline[c].item() for c in losses)  # twice the epochs moved them

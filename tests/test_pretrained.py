@@ -1,0 +1,80 @@
+"""The codec qae ships: it works before any training, and its card tells the truth
+about where it came from and what it measured."""
+
+import hashlib
+import json
+
+import pytest
+import yaml
+
+from qae.cli import main
+from qae.codec.codec import load_codec
+from qae.mnist import read_idx
+from qae.pretrained import CARD, CODEC
+from tests.helpers import ROOT, SAMPLE_MIRROR
+
+SAMPLE = SAMPLE_MIRROR / "t10k-images-idx3-ubyte.gz"
+
+
+def card() -> dict[str, str]:
+    """The card's `| key | value |` rows."""
+    rows = (line.strip("| \n").split(" | ", 1) for line in CARD.read_text().splitlines() if line.startswith("| "))
+    return {key.strip(): value.strip() for key, value in rows}
+
+
+def shipped_record() -> dict:
+    """The pipeline's metrics of the rate level the card names."""
+    weight = float(card()["rate weight"])
+    records = json.loads((ROOT / "metrics/compressor/rd.json").read_text())
+    return next(r for r in records if r["rate_weight"] == weight)
+
+
+def test_compress_without_a_codec_uses_the_shipped_one(tmp_path, capsys):
+    assert main(["compress", str(SAMPLE), "-o", str(tmp_path / "t.qae")]) == 0
+    assert main(["decompress", str(tmp_path / "t.qae"), "-o", str(tmp_path / "t.idx")]) == 0
+    images, decoded = read_idx(SAMPLE).float() / 255, read_idx(tmp_path / "t.idx").float() / 255
+    assert decoded.shape == images.shape
+    assert ((decoded - images) ** 2).mean() < 0.03  # digits, not noise: the mean image scores ~0.07
+
+
+def test_the_shipped_codec_spends_about_the_bits_its_card_says(tmp_path):
+    images = read_idx(SAMPLE)
+    bits = 8 * len(load_codec(CODEC, "cpu").compress(images)) / len(images)
+    assert bits == pytest.approx(shipped_record()["coded_bits"], rel=0.25)  # 200 images, not 10,000
+
+
+def test_the_card_names_the_file_it_describes():
+    assert hashlib.md5(CODEC.read_bytes()).hexdigest() == card()["md5"]
+
+
+def test_the_card_names_the_pipeline_output_the_codec_was_copied_from():
+    lock = yaml.safe_load((ROOT / "dvc.lock").read_text())
+    outs = {o["path"]: o["md5"] for o in lock["stages"]["compressor_rd_eval"]["outs"]}
+    assert card()["copied from"] == f"`data/compressor/rd/codecs/{card()['rate weight']}.pt`"
+    assert card()["in dvc.lock"] == f"`data/compressor/rd/codecs`: {outs['data/compressor/rd/codecs']}"
+
+
+def test_the_card_quotes_the_metrics_of_its_rate_level():
+    record = shipped_record()
+    assert card()["coded bits per image"].startswith(f"{record['coded_bits']:.1f} ")
+    assert card()["accuracy"].startswith(f"{100 * record['accuracy']:.2f}% ")
+
+
+def test_the_shipped_model_was_trained_with_the_committed_recipe():
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())["compressor"]["rd"]
+    recipe = load_codec(CODEC, "cpu").model.meta["recipe"]
+    assert list(recipe["rate_weights"]) == params["rate_weights"]
+    assert recipe["epochs"] == params["epochs"] and recipe["lr"] == params["lr"]
+
+
+def test_the_card_says_how_and_on_what_the_model_was_trained():
+    meta = load_codec(CODEC, "cpu").model.meta
+    run, recipe = meta["run"], meta["recipe"]
+    torch_version = run["torch"].split("+")[0]
+    assert (
+        card()["trained on"]
+        == f"{run['device'].upper()}, {run['threads']} threads, torch {torch_version}, {run['seconds']:,.0f} s"
+    )
+    assert card()["training"].startswith(f"{recipe['epochs']} epochs, Adam, cosine from {recipe['lr']}")
+    raw = json.loads((ROOT / "metrics/classifier.json").read_text())["test_accuracy"]
+    assert card()["accuracy"].endswith(f"on the raw ones: {100 * raw:.2f}%)")
