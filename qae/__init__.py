@@ -29,18 +29,16 @@ _API = {
     "load_codec": "qae.codec.codec",
     "compress": "qae.codec.codec",
     "decompress": "qae.codec.codec",
+    "PRETRAINED_CODEC": "qae.pretrained:CODEC",  # module:attribute where the names differ
 }
-_CONSTANTS = {"PRETRAINED_CODEC": ("qae.pretrained", "CODEC")}
-__all__ = sorted([*_API, *_CONSTANTS])
+__all__ = sorted(_API)
 
 
 def __getattr__(name: str) -> object:
-    if name in _API:
-        return getattr(importlib.import_module(_API[name]), name)
-    if name in _CONSTANTS:
-        module, constant = _CONSTANTS[name]
-        return getattr(importlib.import_module(module), constant)
-    raise AttributeError(f"module 'qae' has no attribute {name!r}")
+    if name not in _API:
+        raise AttributeError(f"module 'qae' has no attribute {name!r}")
+    module, _, attribute = _API[name].partition(":")
+    return getattr(importlib.import_module(module), attribute or name)
 
 
 def __dir__() -> list[str]:

@@ -38,6 +38,10 @@ def dvc(cwd, *args: str) -> str:
     return run(cwd, sys.executable, "-m", "dvc", *args)
 
 
+def git(cwd, *args: str) -> str:
+    return run(cwd, "git", "-c", "user.name=t", "-c", "user.email=t@t", *args)
+
+
 def read(root: Path, path: str):
     return json.loads((root / path).read_text())
 
@@ -55,14 +59,10 @@ def project(tmp_path_factory):
             shutil.copy(src, dst)
     params = shrink(yaml.safe_load((ROOT / "params.yaml").read_text()))
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    run(root, "git", "init", "-q")
-    run(root, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "empty")
+    git(root, "init", "-q")
+    git(root, "commit", "-q", "--allow-empty", "-m", "empty")
     repro = dvc(root, "repro")
     return root, params, repro
-
-
-def git(cwd, *args: str) -> str:
-    return run(cwd, "git", "-c", "user.name=t", "-c", "user.email=t@t", *args)
 
 
 @pytest.fixture(scope="module")
