@@ -5,7 +5,7 @@ each, the encoder's rounding alone."""
 import argparse
 from pathlib import Path
 
-from qae.codec.evaluate import evaluate_searches
+from qae.codec.evaluate import evaluate_search
 from qae.codec.search import CodeSearch
 from qae.images import load_split
 from qae.io import write_json
@@ -26,13 +26,20 @@ def main(argv: list[str] | None = None) -> None:
     rd, p = params["compressor"]["rd"], params["codec"]
     model, classifier = load_autoencoder(args.model), load_classifier(args.classifier)
     train, test = load_split(args.train)["images"], load_split(args.test)
-    results = []
-    for level, weight in enumerate(rd["rate_weights"]):
-        search = CodeSearch(weight, p["search"]["candidates"], p["search"]["rounds"])
-        results += evaluate_searches(
-            model.at_rate_level(level), classifier, train, test, rd["code_bits"], [search], p["smoothing"],
+    searches = [CodeSearch(w, p["search"]["candidates"], p["search"]["rounds"]) for w in rd["rate_weights"]]
+    results = [
+        evaluate_search(
+            model.at_rate_level(level),
+            classifier,
+            train,
+            test,
+            rd["code_bits"],
+            search,
+            p["smoothing"],
             p["table_bits"],
-        )  # fmt: skip
+        )
+        for level, search in enumerate(searches)
+    ]
     for record, codec in results:
         codec.save(Path(args.codecs) / f"{record['rate_weight']}.pt")
         print(", ".join(f"{k} {v:.4g}" for k, v in record.items()))

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from qae.codec.evaluate import evaluate_bits, evaluate_searches
+from qae.codec.evaluate import evaluate_bits, evaluate_search
 from qae.codec.search import CodeSearch
 from qae.evaluate import RAW_BITS, evaluate_quantized, gzip_baseline, score_codes
 from qae.models import AutoencoderConfig, Classifier, build_autoencoder
@@ -50,7 +50,7 @@ def test_a_search_is_scored_on_its_searched_codes_beside_the_rounding(setup):
     model, classifier, images, labels = setup
     test = {"images": images, "labels": labels}
     search = CodeSearch(rate_weight=0.5, candidates=8, rounds=20)
-    [(record, codec)] = evaluate_searches(model, classifier, images, test, 4, [search], 0.5, 8)
+    record, codec = evaluate_search(model, classifier, images, test, 4, search, 0.5, 8)
     searched = score_codes(model, classifier, images, labels, codec.encode(images), 4)
     rounded = evaluate_quantized(model, classifier, images, labels, 4)
     assert record["rate_weight"] == 0.5

@@ -42,32 +42,26 @@ def evaluate_bits(
     return results
 
 
-def evaluate_searches(
+def evaluate_search(
     model: Autoencoder,
     classifier: Classifier,
     train_images: torch.Tensor,
     test: dict[str, torch.Tensor],
     bits: int,
-    searches: list[CodeSearch],
+    search: CodeSearch,
     smoothing: float,
     table_bits: int,
-) -> list[tuple[dict[str, Any], Codec]]:
-    """For each code search (one per rate weight), the codec at `bits` with that search
-    and the record of the `test` split through it: the searched codes' scores and bits,
-    plus rounded_accuracy and rounded_model_bits of the encoder's rounding alone."""
+) -> tuple[dict[str, Any], Codec]:
+    """The codec at `bits` with `search` and the record of the `test` split through it:
+    the searched codes' scores and bits, plus rounded_accuracy and rounded_model_bits
+    of the encoder's rounding alone."""
     rounded_train = model.bottleneck.to_codes(model.encode_float(train_images), bits)
-    base = Codec.from_codes(model, rounded_train, bits, smoothing, table_bits)
+    codec = Codec.from_codes(model, rounded_train, bits, smoothing, table_bits, search)
     images, labels = test["images"], test["labels"]
-    rounded = base.round_codes(images)
-    rounding = {
-        "rounded_accuracy": score_codes(model, classifier, images, labels, rounded, bits)["accuracy"],
-        "rounded_model_bits": base.code_bits(rounded).sum(1).mean().item(),
-    }
-    results = []
-    for search in searches:
-        codec = Codec(model, bits, base.counts, smoothing, table_bits, search)
-        codes = codec.search_codes(images, rounded)
-        record = score_codes(model, classifier, images, labels, codes, bits)
-        record |= nominal_bits(model.config.dims, bits) | coding_metrics(codec, codes) | rounding
-        results.append(({"rate_weight": search.rate_weight, **record}, codec))
-    return results
+    rounded = codec.round_codes(images)
+    codes = codec.search_codes(images, rounded)
+    record = score_codes(model, classifier, images, labels, codes, bits)
+    record |= nominal_bits(model.config.dims, bits) | coding_metrics(codec, codes)
+    record["rounded_accuracy"] = score_codes(model, classifier, images, labels, rounded, bits)["accuracy"]
+    record["rounded_model_bits"] = codec.code_bits(rounded).sum(1).mean().item()
+    return {"rate_weight": search.rate_weight, **record}, codec
