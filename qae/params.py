@@ -219,6 +219,8 @@ SCHEMA: dict[str, Check] = {
     "baselines.webp_quality": _list_of(_int(0, 100)),
     "baselines.pca_k": _list_of(_int(1, 784)),
     "baselines.pca_bits": _list_of(_int(1, 16)),
+    "baselines.kmeans_k": _list_of(_int(2, 30000)),  # at most the training images it starts from
+    "baselines.kmeans_iterations": _int(1, 100),
 }
 OPAQUE = ("download.sha256",)  # mappings validated whole, not key by key
 

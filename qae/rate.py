@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-TARGETS = {"bits_at_97": 0.97, "bits_at_98": 0.98}  # the accuracies every rate is compared at
+TARGETS = {"bits_at_97": 0.97, "bits_at_98": 0.98, "bits_at_99": 0.99}  # the accuracies every rate is compared at
 
 
 def bits_at(records: list[dict[str, Any]], accuracy: float, bits_key: str = "coded_bits") -> float | None:

@@ -1,20 +1,30 @@
-"""Stage baselines: JPEG, WebP, PNG, gzip, quantized PCA and the label floor, scored with
-the classifier on the test set (bits per image, accuracy)."""
+"""Stage baselines: JPEG, WebP, PNG, gzip, quantized PCA, pixel codebooks (k-means and
+the nearest training image) and the label floor, scored with the classifier on the test
+set (bits per image, accuracy)."""
 
 import argparse
+
+import torch
 
 from qae.evaluate import classifier_accuracy
 from qae.images import load_split
 from qae.io import write_json
 from qae.models import load_classifier
 from qae.params import load_params
-from qae.studies.baselines import image_codec_records, label_record, lossless_records, pca_records
+from qae.studies.baselines import (
+    codebook_records,
+    image_codec_records,
+    label_record,
+    lossless_records,
+    pca_records,
+)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--classifier", required=True, help="classifier checkpoint")
     parser.add_argument("--train", required=True, help="the autoencoder's training split (.pt), for PCA")
+    parser.add_argument("--more-images", help="more training images for the codebooks (.pt), labels unused")
     parser.add_argument("--test", required=True, help="test split (.pt)")
     parser.add_argument("--out", required=True, help="JSON records to write")
     args = parser.parse_args(argv)
@@ -30,6 +40,11 @@ def main(argv: list[str] | None = None) -> None:
     train = load_split(args.train)["images"]
     records += pca_records(
         classifier, train, images, labels, p["pca_k"], p["pca_bits"], codec["smoothing"], codec["table_bits"]
+    )
+    if args.more_images:
+        train = torch.cat([train, load_split(args.more_images)["images"]])
+    records += codebook_records(
+        classifier, train, images, labels, p["kmeans_k"], p["kmeans_iterations"], params["seed"]
     )
     write_json(args.out, records)
     print(f"{len(records)} records")

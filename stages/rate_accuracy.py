@@ -51,7 +51,9 @@ def main(argv: list[str] | None = None) -> None:
     fronts = {m: pareto_front([r for r in records if r["method"] == m]) for m in methods(records)}
     drawn = {"rate_accuracy": report.rate_accuracy_figure(records, fronts, raw_accuracy, list(TARGETS.values()))}
     write_figures(drawn, args.plots)
-    write_text(args.report, render("rate_accuracy", report.fields(target_table(records), raw_accuracy, METHOD_NAMES)))
+    write_text(
+        args.report, render("rate_accuracy", report.fields(target_table(records), records, raw_accuracy, METHOD_NAMES))
+    )
 
 
 if __name__ == "__main__":

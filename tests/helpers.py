@@ -34,4 +34,5 @@ def shrink(params: dict) -> dict:
     p["compressor"]["rd"].update(dims=4, rate_weights=[0.5, 0.25], epochs=1, images="all", schedule="cosine")
     p["compressor"]["rd"]["augment"].update(degrees=10, scale=0.1, shift=1.5)
     p["baselines"].update(jpeg_quality=[10, 50], webp_quality=[10, 50], pca_k=[4], pca_bits=[2])
+    p["baselines"].update(kmeans_k=[16], kmeans_iterations=2)
     return p

@@ -34,10 +34,10 @@ def test_bits_at_is_none_when_no_point_reaches_the_target():
     assert bits_at(TABLE, 0.99, "bits_per_image") is None
 
 
-def test_summary_gives_both_targets_per_method():
+def test_summary_gives_every_target_per_method():
     assert summary(TABLE) == {
-        "a": {"bits_at_97": 128, "bits_at_98": 512},
-        "b": {"bits_at_97": None, "bits_at_98": None},
+        "a": {"bits_at_97": 128, "bits_at_98": 512, "bits_at_99": None},
+        "b": {"bits_at_97": None, "bits_at_98": None, "bits_at_99": None},
     }
 
 

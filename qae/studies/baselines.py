@@ -13,6 +13,10 @@ classifier's accuracy on what the receiver decodes.
 - PCA: k principal components fitted on the autoencoder training set, each component's
   coefficient rounded to b bits with the same calibrated quantizer as the autoencoders
   (`Bottleneck.fit_range`), and entropy coded with the same coder (`qae.codec`).
+- Codebooks in pixel space (vector quantization at its plainest): k-means codewords
+  fitted on the training images, no labels, and the training images themselves (the
+  nearest neighbour). Each test image is sent as the index of its nearest codeword,
+  log2(k) bits, and drawn as that codeword.
 - The floor: sending the classifier's predicted label, log2(10) bits.
 
 Records are flat: {"method", "setting", "bits_per_image", "accuracy"}. Comparing
@@ -187,3 +191,57 @@ def pca_records(
             accuracy = classifier_accuracy(classifier, decoded, labels)
             records.append(_record("pca", f"k={k}, bits={bits}", coded, accuracy))
     return records
+
+
+def nearest_codeword(images: torch.Tensor, codebook: torch.Tensor, batch_size: int = 2048) -> torch.Tensor:
+    """Index of each (N, 784) row's nearest (Euclidean) row of `codebook` (K, 784)."""
+    squared = (codebook * codebook).sum(1)  # |x|^2 is the same for every codeword: left out
+    return torch.cat([(squared - 2 * xb @ codebook.T).argmin(1) for xb in images.split(batch_size)])
+
+
+def kmeans(images: torch.Tensor, k: int, iterations: int, seed: int) -> torch.Tensor:
+    """Lloyd's k-means of flattened [0, 1] images: (k, 784) codewords, started at k
+    distinct images drawn with `seed`. A codeword left without images stays put."""
+    if not 1 <= k <= len(images):
+        raise ValueError(f"k-means: k={k} codewords need at least as many images, got {len(images)}")
+    x = as_unit_images(images).flatten(1)
+    generator = torch.Generator().manual_seed(seed)
+    codebook = x[torch.randperm(len(x), generator=generator)[:k]].clone()
+    for _ in range(iterations):
+        assigned = nearest_codeword(x, codebook)
+        counts = torch.bincount(assigned, minlength=k)
+        sums = torch.zeros_like(codebook).index_add_(0, assigned, x)
+        kept = counts > 0
+        codebook[kept] = sums[kept] / counts[kept, None]
+    return codebook
+
+
+def codebook_record(
+    classifier: Classifier,
+    codebook: torch.Tensor,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    method: str,
+    setting: str,
+) -> dict[str, Any]:
+    """Send each image as the index of its nearest codeword (log2(K) bits) and score the codewords."""
+    decoded = codebook[nearest_codeword(as_unit_images(images).flatten(1), codebook)].reshape(-1, 1, 28, 28)
+    return _record(method, setting, math.log2(len(codebook)), classifier_accuracy(classifier, decoded, labels))
+
+
+def codebook_records(
+    classifier: Classifier,
+    train: torch.Tensor,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    ks: list[int],
+    iterations: int,
+    seed: int,
+) -> list[dict[str, Any]]:
+    """A k-means codebook per k, and the training images as the codebook (nearest neighbour)."""
+    records = [
+        codebook_record(classifier, kmeans(train, k, iterations, seed), images, labels, "kmeans", f"k={k}")
+        for k in progress(ks, "k-means", unit="codebooks")
+    ]
+    everything = as_unit_images(train).flatten(1)
+    return [*records, codebook_record(classifier, everything, images, labels, "nearest_neighbour", f"k={len(train)}")]

@@ -105,6 +105,8 @@ METHOD_NAMES = {  # what each method is, for tables
     "compressor_rd_rounded": "rate-distortion model, the encoder's rounding",
     "compressor": "deep autoencoder, quantization-aware",
     "pca": "PCA, k coefficients x b bits, entropy coded",
+    "kmeans": "k-means codebook of pixels, log2 k bits",
+    "nearest_neighbour": "nearest training image (60k codebook)",
     "autoencoder_qat": "linear autoencoder, quantization-aware",
     "autoencoder": "linear autoencoder (corrected recipe)",
     "jpeg_payload": "JPEG payload (file minus its header)",
