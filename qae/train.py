@@ -31,6 +31,9 @@ OPTIMIZERS = ("adam", "adamax")
 SCHEDULES = ("constant", "cosine")  # learning rate over the run
 
 
+EpochLog = Callable[[dict[str, float]], None]  # called after every epoch with its record (see qae.live)
+
+
 class DivergedError(RuntimeError):
     """The training loss became NaN or infinite."""
 
@@ -46,10 +49,11 @@ def fit(
     desc: str,
     scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
     progress: bool = True,
+    on_epoch: EpochLog | None = None,
 ) -> list[dict[str, float]]:
     """Run `epochs` passes over the rows of `data` in shuffled batches; `batch_loss(*batch)`
-    returns the batch's mean loss; `scheduler` steps after every batch. Returns the
-    per-epoch mean losses."""
+    returns the batch's mean loss; `scheduler` steps after every batch; `on_epoch` gets
+    each epoch's record as it ends. Returns the per-epoch mean losses."""
     history = []
     n = len(data[0])
     model.train()
@@ -74,6 +78,8 @@ def fit(
                     "lower the learning rate or check the inputs"
                 )
             history.append({"epoch": epoch, "loss": mean})
+            if on_epoch is not None:
+                on_epoch(history[-1])
             bar.update(loss=mean)
     model.eval()
     return history
@@ -131,6 +137,7 @@ def train_classifier(
     lr: float,
     max_shift: int,
     seed: int,
+    on_epoch: EpochLog | None = None,
 ) -> tuple[Classifier, dict[str, Any]]:
     """Post 000's classifier, trained with cross-entropy, Adam under a one-cycle
     learning-rate schedule and random shifts of up to `max_shift` pixels: with half of
@@ -147,7 +154,9 @@ def train_classifier(
     def batch_loss(xb: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
         return F.cross_entropy(model(random_shift(as_unit_images(xb), max_shift, generator)), yb)
 
-    history = fit(model, optimizer, batch_loss, (x, y), epochs, batch_size, generator, "classifier", scheduler)
+    history = fit(
+        model, optimizer, batch_loss, (x, y), epochs, batch_size, generator, "classifier", scheduler, on_epoch=on_epoch
+    )
     recipe = {
         "epochs": epochs,
         "batch_size": batch_size,
@@ -240,6 +249,7 @@ def train_autoencoder(
     corrupt: Corruption | None = None,
     progress: bool = True,
     initial: Autoencoder | None = None,
+    on_epoch: EpochLog | None = None,
 ) -> tuple[Autoencoder, dict[str, Any]]:
     """Train on `images` (uint8 or [0, 1]); returns the model and its training record.
 
@@ -276,7 +286,17 @@ def train_autoencoder(
     data = (with_channel(images).to(device),)
     desc = f"autoencoder {config.arch} d={config.dims}"
     history = fit(
-        model, optimizer, batch_loss, data, train.epochs, train.batch_size, generator, desc, scheduler, progress
+        model,
+        optimizer,
+        batch_loss,
+        data,
+        train.epochs,
+        train.batch_size,
+        generator,
+        desc,
+        scheduler,
+        progress,
+        on_epoch,
     )
     if model.bottleneck.calibrated:
         model.bottleneck.fit_range(model.encode_float(data[0]))

@@ -6,6 +6,7 @@ import argparse
 from qae.evaluate import classifier_accuracy
 from qae.images import load_split
 from qae.io import save_torch, write_json
+from qae.live import training_log
 from qae.models import classifier_checkpoint
 from qae.params import load_params
 from qae.train import train_classifier
@@ -16,14 +17,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--train", required=True, help="classifier split (.pt)")
     parser.add_argument("--test", required=True, help="test split (.pt)")
     parser.add_argument("--out", required=True, help="checkpoint to write")
+    parser.add_argument("--live", help="folder for the per-epoch training curves (dvclive)")
     parser.add_argument("--metrics", required=True, help="JSON metrics to write")
     args = parser.parse_args(argv)
     params = load_params()
     p = params["classifier"]
     train, test = load_split(args.train), load_split(args.test)
-    model, record = train_classifier(
-        train["images"], train["labels"], p["epochs"], p["batch_size"], p["lr"], p["max_shift"], params["seed"]
-    )
+    with training_log(args.live) as on_epoch:
+        model, record = train_classifier(
+            train["images"], train["labels"], p["epochs"], p["batch_size"], p["lr"], p["max_shift"], params["seed"],
+            on_epoch,
+        )  # fmt: skip
     accuracy = classifier_accuracy(model, test["images"], test["labels"])
     save_torch(args.out, classifier_checkpoint(model, **record))
     write_json(args.metrics, {"test_accuracy": accuracy})

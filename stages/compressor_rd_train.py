@@ -9,6 +9,7 @@ import torch
 
 from qae.images import load_split
 from qae.io import save_torch
+from qae.live import training_log
 from qae.models import AutoencoderConfig, autoencoder_checkpoint
 from qae.params import load_params
 from qae.train import Augment, TrainConfig, train_autoencoder
@@ -19,6 +20,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--train", required=True, help="autoencoder split (.pt)")
     parser.add_argument("--more-images", required=True, help="a split whose images join in if rd.images is all")
     parser.add_argument("--out", required=True, help="checkpoint to write")
+    parser.add_argument("--live", help="folder for the per-epoch training curves (dvclive)")
     args = parser.parse_args(argv)
     params = load_params()
     rd = params["compressor"]["rd"]
@@ -29,7 +31,8 @@ def main(argv: list[str] | None = None) -> None:
     config = AutoencoderConfig(rd["arch"], rd["dims"], "corrected", entropy=True, rate_levels=len(weights))
     augment = Augment(**rd["augment"]) if any(rd["augment"].values()) else None
     train = TrainConfig(rd["epochs"], rd["batch_size"], rd["lr"], "bce", "adam", 0.0, weights, rd["schedule"], augment)
-    model, record = train_autoencoder(config, images, train, params["seed"])
+    with training_log(args.live) as on_epoch:
+        model, record = train_autoencoder(config, images, train, params["seed"], on_epoch=on_epoch)
     save_torch(args.out, autoencoder_checkpoint(model, **record))
 
 

@@ -5,6 +5,7 @@ import argparse
 
 from qae.images import load_split
 from qae.io import save_torch
+from qae.live import training_log
 from qae.models import AutoencoderConfig, autoencoder_checkpoint
 from qae.params import load_params
 from qae.train import TrainConfig, train_autoencoder
@@ -16,13 +17,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--bits", type=int, required=True, help="quantization-aware training at these bits")
     parser.add_argument("--train", required=True, help="autoencoder split (.pt)")
     parser.add_argument("--out", required=True, help="checkpoint to write")
+    parser.add_argument("--live", help="folder for the per-epoch training curves (dvclive)")
     args = parser.parse_args(argv)
     params = load_params()
     c = params["compressor"]
     qat = {"qat_bits": args.bits, "qat_noise": params["qat"]["noise"]}
     config = AutoencoderConfig(c["arch"], args.dims, "corrected", **qat)
     train = TrainConfig(c["epochs"], c["batch_size"], c["lr"], "bce", "adam", 0.0, schedule=c["schedule"])
-    model, record = train_autoencoder(config, load_split(args.train)["images"], train, params["seed"])
+    with training_log(args.live) as on_epoch:
+        model, record = train_autoencoder(
+            config, load_split(args.train)["images"], train, params["seed"], on_epoch=on_epoch
+        )
     save_torch(args.out, autoencoder_checkpoint(model, **record))
 
 

@@ -6,6 +6,7 @@ import argparse
 
 from qae.images import load_split
 from qae.io import read_json, save_torch
+from qae.live import training_log
 from qae.models import AutoencoderConfig, autoencoder_checkpoint, load_autoencoder
 from qae.params import load_params
 from qae.studies.conv import scaled_epochs, training_corruption
@@ -18,6 +19,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--hparams", required=True, help="best.json from conv_search")
     parser.add_argument("--train", required=True, help="autoencoder split (.pt)")
     parser.add_argument("--out", required=True, help="checkpoint to write")
+    parser.add_argument("--live", help="folder for the per-epoch training curves (dvclive)")
     parser.add_argument("--denoising", action="store_true", help="train on inputs corrupted per conv.denoising")
     parser.add_argument("--plain", help="with --denoising: the plain model to fine-tune (.pt)")
     args = parser.parse_args(argv)
@@ -35,7 +37,10 @@ def main(argv: list[str] | None = None) -> None:
             initial, lr = load_autoencoder(args.plain), lr * noisy["lr_scale"]
     train = TrainConfig(epochs, c["batch_size"], lr, "mse", "adamax", best["weight_decay"])
     images = load_split(args.train)["images"]
-    model, record = train_autoencoder(config, images, train, params["seed"], corrupt, initial=initial)
+    with training_log(args.live) as on_epoch:
+        model, record = train_autoencoder(
+            config, images, train, params["seed"], corrupt, initial=initial, on_epoch=on_epoch
+        )
     save_torch(args.out, autoencoder_checkpoint(model, **record, hparams=best))
 
 

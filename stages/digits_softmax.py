@@ -7,6 +7,7 @@ import torch
 
 from qae.images import load_split
 from qae.io import save_torch
+from qae.live import training_log
 from qae.models import autoencoder_checkpoint
 from qae.params import load_params
 from qae.studies.digits import train_softmax
@@ -16,14 +17,16 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--train", required=True, help="autoencoder split (.pt)")
     parser.add_argument("--out", required=True, help="checkpoint to write")
+    parser.add_argument("--live", help="folder for the per-epoch training curves (dvclive)")
     args = parser.parse_args(argv)
     params = load_params()
     torch.set_num_threads(1)  # small convolutions: handing work between threads costs more than it gains
     p = params["digits"]
-    model, record = train_softmax(
-        load_split(args.train)["images"], p["epochs"], p["batch_size"], p["optimizer"], p["lr"], p["momentum"],
-        params["seed"],
-    )  # fmt: skip
+    with training_log(args.live) as on_epoch:
+        model, record = train_softmax(
+            load_split(args.train)["images"], p["epochs"], p["batch_size"], p["optimizer"], p["lr"], p["momentum"],
+            params["seed"], on_epoch=on_epoch,
+        )  # fmt: skip
     save_torch(args.out, autoencoder_checkpoint(model, **record))
 
 

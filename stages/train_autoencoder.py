@@ -7,6 +7,7 @@ import argparse
 
 from qae.images import load_split
 from qae.io import save_torch
+from qae.live import training_log
 from qae.models import AutoencoderConfig, autoencoder_checkpoint
 from qae.params import load_params
 from qae.train import TrainConfig, train_autoencoder
@@ -19,6 +20,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--qat-bits", type=int, help="train quantization-aware at these bits (corrected recipe)")
     parser.add_argument("--train", required=True, help="autoencoder split (.pt)")
     parser.add_argument("--out", required=True, help="checkpoint to write")
+    parser.add_argument("--live", help="folder for the per-epoch training curves (dvclive)")
     args = parser.parse_args(argv)
     params = load_params()
     p = params["sweep"]
@@ -34,7 +36,10 @@ def main(argv: list[str] | None = None) -> None:
         schedule["epochs"], p["batch_size"], schedule["lr"], p["loss"], p["optimizer"], p["weight_decay"],
         schedule=schedule["schedule"],
     )  # fmt: skip
-    model, record = train_autoencoder(config, load_split(args.train)["images"], train, params["seed"])
+    with training_log(args.live) as on_epoch:
+        model, record = train_autoencoder(
+            config, load_split(args.train)["images"], train, params["seed"], on_epoch=on_epoch
+        )
     save_torch(args.out, autoencoder_checkpoint(model, **record))
 
 

@@ -43,12 +43,15 @@ def test_tables_format_fractions_as_percentages_and_gaps_as_dashes():
 
 
 @pytest.mark.skipif(not (ROOT / "metrics/rate_accuracy/methods.json").exists(), reason="no committed metrics")
-def test_the_committed_readme_is_what_the_readme_stage_writes(tmp_path, monkeypatch):
+def test_the_committed_readme_and_summary_are_what_the_readme_stage_writes(tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)
-    readme.main(["--metrics-dir", "metrics", "--out", str(tmp_path / "README.md")])
+    readme.main(
+        ["--metrics-dir", "metrics", "--out", str(tmp_path / "README.md"), "--summary", str(tmp_path / "s.json")]
+    )
     assert (tmp_path / "README.md").read_text() == (ROOT / "README.md").read_text(), (
         "README.md differs from its template and metrics/: edit qae/report/templates/readme.md, then `dvc repro readme`"
     )
+    assert (tmp_path / "s.json").read_text() == (ROOT / "metrics/summary.json").read_text()
 
 
 def metrics(path: str):

@@ -1,3 +1,7 @@
+import subprocess
+import sys
+
+import pandas as pd
 import pytest
 import torch
 
@@ -230,3 +234,31 @@ def test_augmented_training_is_the_same_for_the_same_seed(digits):
     b, rb = train_autoencoder(config, digits[0], train, seed=1)
     assert ra["history"] == rb["history"]
     assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True))
+
+
+def test_the_training_log_writes_one_row_per_epoch_and_leaves_dvc_yaml_alone(digits, tmp_path, monkeypatch):
+    pytest.importorskip("dvclive")
+    from qae.live import training_log
+
+    for command in (["git", "init", "-q"], [sys.executable, "-m", "dvc", "init", "-q"]):  # a DVC project ...
+        subprocess.run(command, cwd=tmp_path, check=True)
+    git = ["git", "-c", "user.name=qae", "-c", "user.email=qae@example.com"]
+    subprocess.run(
+        [*git, "commit", "-q", "-m", "init"], cwd=tmp_path, check=True
+    )  # ... with a commit, as dvclive needs
+    monkeypatch.chdir(tmp_path)
+    with training_log(tmp_path / "training") as on_epoch:
+        _, record = train_autoencoder(
+            AutoencoderConfig("linear", 4, "corrected"), digits[0], recipe(3), 0, on_epoch=on_epoch
+        )
+    rows = pd.read_csv(tmp_path / "training/plots/metrics/loss.tsv", sep="\t")
+    assert rows["step"].tolist() == [1, 2, 3]
+    assert rows["loss"].tolist() == pytest.approx(losses(record))
+    assert not (tmp_path / "dvc.yaml").exists()
+
+
+def test_no_training_log_folder_means_no_callback():
+    from qae.live import training_log
+
+    with training_log(None) as on_epoch:
+        assert on_epoch is None

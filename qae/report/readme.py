@@ -26,7 +26,8 @@ def fields(
     """Every number README.md quotes."""
     at = {str(r["bits"]): r["accuracy"] for r in sweep if r["dims"] == dims}
     post = {str(r["bits"]): r["accuracy"] for r in faithful if r["dims"] == dims}
-    shown = ["compressor_rd", "compressor", "pca", "autoencoder_qat", "autoencoder", "jpeg_payload", "gzip"]
+    shown = ["compressor_rd", "compressor", "nearest_neighbour", "kmeans", "pca", "autoencoder_qat", "autoencoder"]
+    shown += ["jpeg_payload", "gzip"]
     table = pd.DataFrame(
         {
             "method": [names[m] for m in shown if m in methods],
@@ -34,6 +35,7 @@ def fields(
                 num(methods[m]["bits_at_97"]) for m in shown if m in methods
             ],
             f"for {pct(TARGETS['bits_at_98'], 0)}": [num(methods[m]["bits_at_98"]) for m in shown if m in methods],
+            f"for {pct(TARGETS['bits_at_99'], 0)}": [num(methods[m]["bits_at_99"]) for m in shown if m in methods],
         }
     )
     d3 = lowdims["dims_3"] if "dims_3" in lowdims else next(v for k, v in lowdims.items() if k.startswith("dims_"))
@@ -55,4 +57,32 @@ def fields(
         "softmax_accuracy": pct(digits["softmax"]["mapping_accuracy"]),
         "lowdims_fixed": num(d3["mean"]["train_loss"], 3),
         "lowdims_mean_image": num(lowdims["mean_image_loss"], 3),
+    }
+
+
+def key_figures(
+    sweep: dict[str, Any],
+    conv: dict[str, Any],
+    latent: dict[str, Any],
+    digits: dict[str, Any],
+    lowdims: dict[str, Any],
+    qat: dict[str, Any],
+    compressor: dict[str, Any],
+    rate_accuracy: dict[str, Any],
+) -> dict[str, Any]:
+    """The few numbers per study that `dvc exp show` lists beside the headline
+    (metrics/summary.json), taken from the studies' own summaries, which keep the rest."""
+    smallest = min((k for k in lowdims if k.startswith("dims_")), key=lambda k: int(k.removeprefix("dims_")))
+    return {
+        "sweep": {k: sweep[k] for k in ("best_accuracy", "bits_at_97", "bits_at_98")},
+        "conv": {"best_val_loss": conv["best_val_loss"], "spearman_l2": conv["spearman"]["weight_decay"]},
+        "latent": {"discontinuous_borders": latent["discontinuous_borders"]},
+        "digits": {f"{name}_accuracy": s["mapping_accuracy"] for name, s in digits.items()},
+        "lowdims": {
+            "mean_image_loss": lowdims["mean_image_loss"],
+            **{f"smallest_{start}_loss": m["train_loss"] for start, m in lowdims[smallest].items()},
+        },
+        "qat": {f"{bits}_mean_gain_points": s["mean_gain_points"] for bits, s in qat.items()},
+        "compressor_rd": {k: compressor["rd"][k] for k in ("bits_at_97", "bits_at_98")},
+        "rate_accuracy": {k: rate_accuracy[k] for k in ("bits_at_97", "bits_at_98")},
     }

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from qae.images import as_unit_images
 from qae.models import AutoencoderConfig, SoftmaxAutoencoder
 from qae.runtime import make_deterministic, pick_device
-from qae.train import fit, training_record
+from qae.train import EpochLog, fit, training_record
 
 CLUSTER_METHODS = ("kmeans", "tsne_gmm")
 SOFTMAX_OPTIMIZERS = ("sgd", "adam")  # post 002's SGD with momentum, or Adam
@@ -108,6 +108,7 @@ def train_softmax(
     momentum: float,
     seed: int,
     progress: bool = True,
+    on_epoch: EpochLog | None = None,
 ) -> tuple[SoftmaxAutoencoder, dict[str, Any]]:
     """Post 002's training, without labels: MSE on [0, 1] pixels, SGD with momentum
     (`optimizer="sgd"`, the post's) or Adam; the model and its training record."""
@@ -125,7 +126,10 @@ def train_softmax(
         return F.mse_loss(model(x), x)
 
     data = (images.to(device),)
-    history = fit(model, opt, batch_loss, data, epochs, batch_size, generator, "softmax autoencoder", progress=progress)
+    desc = "softmax autoencoder"
+    history = fit(
+        model, opt, batch_loss, data, epochs, batch_size, generator, desc, progress=progress, on_epoch=on_epoch
+    )
     recipe = {"epochs": epochs, "batch_size": batch_size, "optimizer": optimizer, "lr": lr, "momentum": momentum}
     return model, training_record({**recipe, "seed": seed, "images": len(images)}, history, device, start)
 
