@@ -6,6 +6,9 @@ reruns nothing whose result would not change:
 - QAE_WORKERS: processes for work split into independent jobs (the conv study's search);
   default one per GPU, else one per CPU core.
 - QAE_EVAL_BATCH: images per forward pass in evaluation (default 1000): speed and memory.
+- QAE_SEARCH_STORAGE: unset (the default), the conv study's search runs in a local pool;
+  an Optuna storage (a database URL or a journal file path), it runs as an Optuna study
+  that other machines can work too (qae.studies.conv_optuna), with the same records.
 The results of a run depend on the device and, on a CPU, on the thread count (float
 sums are ordered by the threads); both go into every checkpoint (`run_info`).
 """
@@ -18,6 +21,7 @@ import platform
 import torch
 
 DEVICE_ENV, WORKERS_ENV, EVAL_BATCH_ENV = "QAE_DEVICE", "QAE_WORKERS", "QAE_EVAL_BATCH"
+SEARCH_STORAGE_ENV = "QAE_SEARCH_STORAGE"
 
 
 def pick_device(spec: str | torch.device | None = None) -> torch.device:
@@ -53,6 +57,11 @@ def workers() -> int:
 def eval_batch() -> int:
     """Images per forward pass in evaluation: $QAE_EVAL_BATCH, default 1000."""
     return _positive_env(EVAL_BATCH_ENV, 1000)
+
+
+def search_storage() -> str | None:
+    """The Optuna storage the conv search shares ($QAE_SEARCH_STORAGE), None: a local pool."""
+    return os.environ.get(SEARCH_STORAGE_ENV, "").strip() or None
 
 
 def make_deterministic(seed: int) -> torch.Generator:

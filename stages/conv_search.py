@@ -1,6 +1,8 @@
 """Stage conv_search: post 003's random hyper-parameter search for the conv autoencoder.
 Trials run in parallel, $QAE_WORKERS processes (default: one per core, or per GPU); the
-records do not depend on how many."""
+records do not depend on how many. With $QAE_SEARCH_STORAGE set (an Optuna database URL or
+journal file), the trials run as an Optuna study that other machines join by running
+this same command with the same storage; the records are the same."""
 
 import argparse
 from pathlib import Path
@@ -10,7 +12,7 @@ import pandas as pd
 from qae.images import load_split
 from qae.io import write_json, write_text
 from qae.params import load_params
-from qae.runtime import workers
+from qae.runtime import search_storage, workers
 from qae.studies.conv import HPARAMS, Priors, SearchSetup, best_trial, run_search, sample_trials
 
 
@@ -28,9 +30,13 @@ def main(argv: list[str] | None = None) -> None:
     is_val = images.new_zeros(len(images), dtype=bool)
     is_val[load_split(args.validation)["index"]] = True
     setup = SearchSetup(s["dims"], c["batch_size"], s["epochs_scale"], params["seed"])
-    records = run_search(
-        sample_trials(priors, s["trials"], params["seed"]), setup, images[~is_val], images[is_val], workers()
-    )
+    trials = sample_trials(priors, s["trials"], params["seed"])
+    if storage := search_storage():
+        from qae.studies.conv_optuna import run_study  # optuna is optional: loaded only when asked for
+
+        records = run_study(trials, priors, setup, images[~is_val], images[is_val], workers(), storage)
+    else:
+        records = run_search(trials, setup, images[~is_val], images[is_val], workers())
     best = best_trial(records)
     out = Path(args.out_dir)
     write_json(out / "trials.json", records)
