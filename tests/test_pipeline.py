@@ -9,10 +9,12 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import torch
 import yaml
 
+from qae.rate import TARGETS
 from tests.helpers import ROOT, SAMPLE_MIRROR, shrink
 
 pytestmark = pytest.mark.slow
@@ -106,6 +108,29 @@ def test_headline_metrics_hold_the_numbers_exp_show_needs(project):
     assert 0 <= headline["accuracy"] <= 1
 
 
+def test_every_training_stage_logs_its_loss_per_epoch(project):
+    root, params, _ = project
+    curve = pd.read_csv(root / "data/sweep/training/2/plots/metrics/loss.tsv", sep="\t")
+    assert curve["step"].tolist() == list(range(1, params["sweep"]["epochs"] + 1))
+    checkpoint = torch.load(root / "data/sweep/models/2.pt", weights_only=False)
+    assert curve["loss"].tolist() == pytest.approx([h["loss"] for h in checkpoint["history"]])
+    for folder in ("classifier", "headline", "digits", "compressor/rd", "conv/training/plain/2"):
+        assert list((root / "data" / folder).rglob("loss.tsv")), f"no training curve under data/{folder}"
+
+
+def test_exp_show_gets_the_headline_and_a_few_figures_per_study(project):
+    root, _, _ = project
+    figures = read(root, "metrics/summary.json")
+    assert figures["conv"]["best_val_loss"] == read(root, "metrics/conv/summary.json")["best_val_loss"]
+    assert figures["rate_accuracy"]["bits_at_97"] == read(root, "metrics/rate_accuracy/summary.json")["bits_at_97"]
+    shown = subprocess.run(
+        [sys.executable, "-m", "dvc", "metrics", "show", "--json"], cwd=root, env=environment(), capture_output=True,
+        text=True, check=True,
+    )  # fmt: skip
+    files = next(iter(json.loads(shown.stdout).values()))["data"]
+    assert set(files) == {"metrics/headline.json", "metrics/classifier.json", "metrics/summary.json"}
+
+
 def test_the_sweep_table_has_a_row_per_item_and_a_small_summary(project):
     root, params, _ = project
     rows = read(root, "metrics/sweep/results.json")
@@ -113,7 +138,7 @@ def test_the_sweep_table_has_a_row_per_item_and_a_small_summary(project):
         (d, b) for d in params["sweep"]["dims"] for b in params["sweep"]["bits"]
     ]
     assert len((root / "metrics/sweep/results.csv").read_text().splitlines()) == len(rows) + 1
-    assert set(read(root, "metrics/sweep/summary.json")) == {"bits_at_97", "bits_at_98", "best_accuracy", "gzip_ratio"}
+    assert set(read(root, "metrics/sweep/summary.json")) == {*TARGETS, "best_accuracy", "gzip_ratio"}
     faithful = read(root, "metrics/sweep/faithful.json")
     assert {r["dims"] for r in faithful} == set(params["sweep"]["faithful"]["dims"])
 
@@ -195,12 +220,13 @@ def test_baselines_and_autoencoders_share_one_table_and_figure(project):
     records = read(root, "metrics/rate_accuracy/records.json")
     methods = {r["method"] for r in records}
     expected = {"label", "png", "gzip", "jpeg", "jpeg_payload", "webp", "webp_payload", "pca", "autoencoder"}
+    expected |= {"kmeans", "nearest_neighbour"}
     autoencoders = {"autoencoder_qat", "compressor", "compressor_rd", "compressor_rd_rounded"}  # rd searches codes
     assert expected | autoencoders == methods
     assert sum(r["method"] == "jpeg" for r in records) == len(params["baselines"]["jpeg_quality"])
     per_method = read(root, "metrics/rate_accuracy/methods.json")
-    assert set(per_method) == methods and set(per_method["jpeg"]) == {"bits_at_97", "bits_at_98"}
-    assert set(read(root, "metrics/rate_accuracy/summary.json")) == {"bits_at_97", "bits_at_98"}
+    assert set(per_method) == methods and set(per_method["jpeg"]) == set(TARGETS)
+    assert set(read(root, "metrics/rate_accuracy/summary.json")) == set(TARGETS)
 
 
 def test_the_latent_study_scores_the_surface(project):
@@ -369,7 +395,6 @@ def test_every_artifact_is_a_stage_output(project):
 
 
 def test_queued_experiments_run_in_the_background_and_compare_in_pandas(shared):
-    import pandas as pd
     from dvc.api import exp_show
 
     dvc(shared, "exp", "run", "--queue", "-S", "lowdims.epochs=2")
@@ -383,6 +408,6 @@ def test_queued_experiments_run_in_the_background_and_compare_in_pandas(shared):
     done = table[table["lowdims.epochs"] == 2]
     assert list(done["State"]) == ["Success"]
     baseline = table[table["rev"] == "workspace"]
-    assert done["mean_image_loss"].item() == baseline["mean_image_loss"].item()  # the same images
-    losses = [column for column in table.columns if "dims_3" in column]  # a loss per start, of the d = 3 models
+    assert done["lowdims.mean_image_loss"].item() == baseline["lowdims.mean_image_loss"].item()  # the same images
+    losses = [column for column in table.columns if column.startswith("lowdims.smallest_")]  # a loss per start
     assert losses and any(done[c].item() != baseline[c].item() for c in losses)  # twice the epochs moved them
