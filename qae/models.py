@@ -281,13 +281,19 @@ class MLPAutoencoder(Autoencoder):
 
 class SoftmaxAutoencoder(Autoencoder):
     """Post 002: two 5x5 convolutions, then a 10-neuron softmax code, so that the code
-    could become a digit's class; the decoder draws from it. `config.dims` must be 10."""
+    could become a digit's class; the decoder draws from it. `config.dims` must be 10.
+
+    The "post" recipe normalizes its input with MNIST's mean and std, as post 002's
+    notebook does (its training target is normalized too: see `train_softmax`);
+    "corrected" reads [0, 1] pixels. Either way the code reaches the decoder as it is."""
 
     def __init__(self, config: AutoencoderConfig) -> None:
         super().__init__(config)
         if config.dims != 10:
             raise ValueError(f"the softmax autoencoder has a 10-neuron code, got dims={config.dims}")
+        self.bottleneck = Bottleneck(config.dims)  # float codes pass unchanged, whatever the recipe
         self.encoder = nn.Sequential(
+            *([Normalize()] if config.recipe == "post" else []),
             nn.Conv2d(1, 4, 5),  # (N, 1, 28, 28) -> (N, 4, 24, 24)
             nn.ReLU(),
             nn.Conv2d(4, 8, 5),  # -> (N, 8, 20, 20)

@@ -20,7 +20,7 @@ from qae.mnist import MNIST_TRAIN_SIZE, validation_size
 from qae.models import ARCHITECTURES, RECIPES
 from qae.quantize import UNQUANTIZED, is_valid_bits
 from qae.studies.conv import CORRUPTIONS, STARTS
-from qae.studies.digits import CLUSTER_METHODS, SOFTMAX_OPTIMIZERS
+from qae.studies.digits import CLUSTER_METHODS, SOFTMAX_OPTIMIZERS, SOFTMAX_RECIPES
 from qae.studies.lowdims import STARTS as LOWDIMS_STARTS
 from qae.train import LOSSES, OPTIMIZERS, SCHEDULES
 
@@ -181,6 +181,7 @@ SCHEMA: dict[str, Check] = {
     "latent.samples": _int(1, 10_000),
     "latent.samples_per_row": _int(1, 100),
     "latent.jump_factor": _positive(),
+    "digits.recipe": _choice(SOFTMAX_RECIPES),
     "digits.epochs": _int(1),
     "digits.batch_size": _int(1),
     "digits.optimizer": _choice(SOFTMAX_OPTIMIZERS),

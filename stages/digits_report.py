@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> None:
     embedding = None if saved["embedding"] is None else saved["embedding"].numpy()
     scores = {name: score(labels, a) for name, a in assigned.items()}
     write_figures(report.figures(scores, embedding, labels, assigned["clusters"]), args.plots)
-    fields = report.fields(read_json(args.summary), POST_002_MAPPING_ACCURACY, p["codes_dims"], p["method"])
+    fields = report.fields(read_json(args.summary), POST_002_MAPPING_ACCURACY, p["codes_dims"], p["method"], p)
     write_text(args.report, render("digits", fields))
 
 

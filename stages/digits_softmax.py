@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> None:
     with training_log(args.live) as on_epoch:
         model, record = train_softmax(
             load_split(args.train)["images"], p["epochs"], p["batch_size"], p["optimizer"], p["lr"], p["momentum"],
-            params["seed"], on_epoch=on_epoch,
+            params["seed"], recipe=p["recipe"], on_epoch=on_epoch,
         )  # fmt: skip
     save_torch(args.out, autoencoder_checkpoint(model, **record))
 

@@ -2,6 +2,8 @@ import numpy as np
 import pytest
 import torch
 
+from qae.images import MNIST_MEAN, MNIST_STD
+from qae.models import AutoencoderConfig, SoftmaxAutoencoder
 from qae.studies.digits import (
     cluster_codes,
     cluster_to_digit,
@@ -73,3 +75,15 @@ def test_the_softmax_autoencoder_trains_and_its_code_sums_to_one():
     assert record["recipe"]["optimizer"] == "sgd" and record["run"]["device"] == "cpu"
     code = model.encoder(images[:4].float().div(255).unsqueeze(1))
     assert code.shape == (4, 10) and torch.allclose(code.sum(1), torch.ones(4))
+
+
+def test_the_posts_softmax_recipe_normalizes_what_the_encoder_reads():
+    post = SoftmaxAutoencoder(AutoencoderConfig("softmax", 10, "post"))
+    x = torch.rand(4, 1, 28, 28)
+    assert torch.allclose(post.encoder(x), post.encoder[1:]((x - MNIST_MEAN) / MNIST_STD), atol=1e-6)
+    assert len(SoftmaxAutoencoder(AutoencoderConfig("softmax", 10, "corrected")).encoder) == len(post.encoder) - 1
+
+
+def test_an_unknown_softmax_recipe_is_refused():
+    with pytest.raises(ValueError, match="recipe"):
+        train_softmax(torch.zeros(4, 28, 28, dtype=torch.uint8), 1, 2, "sgd", 0.01, 0.5, 0, recipe="posts")

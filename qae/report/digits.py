@@ -69,10 +69,14 @@ def figures(scores: dict[str, dict[str, Any]], embedding: np.ndarray | None, lab
     return drawn
 
 
-def fields(summary: dict[str, dict[str, Any]], post_accuracy: float, codes_dims: int, method: str) -> dict[str, Any]:
-    """The numbers reports/digits.md quotes."""
+def fields(
+    summary: dict[str, dict[str, Any]], post_accuracy: float, codes_dims: int, method: str, softmax: dict[str, Any]
+) -> dict[str, Any]:
+    """The numbers reports/digits.md quotes; `softmax` is params' digits section."""
     return {
         "post_accuracy": pct(post_accuracy, 0),
+        "softmax_recipe": softmax["recipe"],
+        "softmax_epochs": softmax["epochs"],
         "codes_dims": codes_dims,
         "method": method,
         **{f"{name}_accuracy": pct(s["mapping_accuracy"]) for name, s in summary.items()},

@@ -15,13 +15,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from qae.images import as_unit_images
+from qae.images import MNIST_MEAN, MNIST_STD, as_unit_images
 from qae.models import AutoencoderConfig, SoftmaxAutoencoder
 from qae.runtime import make_deterministic, pick_device
 from qae.train import EpochLog, fit, training_record
 
 CLUSTER_METHODS = ("kmeans", "tsne_gmm")
 SOFTMAX_OPTIMIZERS = ("sgd", "adam")  # post 002's SGD with momentum, or Adam
+SOFTMAX_RECIPES = ("post", "corrected")  # post: normalized images in and as the MSE target (post 002's notebook)
 
 
 def confusion_matrix(actual: torch.Tensor, assigned: torch.Tensor, classes: int = 10, clusters: int = 10) -> np.ndarray:
@@ -108,14 +109,20 @@ def train_softmax(
     momentum: float,
     seed: int,
     progress: bool = True,
+    recipe: str = "corrected",
     on_epoch: EpochLog | None = None,
 ) -> tuple[SoftmaxAutoencoder, dict[str, Any]]:
-    """Post 002's training, without labels: MSE on [0, 1] pixels, SGD with momentum
-    (`optimizer="sgd"`, the post's) or Adam; the model and its training record."""
+    """Post 002's training, without labels: MSE, SGD with momentum (`optimizer="sgd"`,
+    the post's) or Adam; the model and its training record. `recipe="corrected"`: [0, 1]
+    pixels in and out. `recipe="post"`, post 002's notebook as written: the encoder reads
+    images normalized with MNIST's mean and std and the sigmoid output is fitted to the
+    same normalized images, which it cannot reach (background -0.42, ink up to 2.8)."""
+    if recipe not in SOFTMAX_RECIPES:
+        raise ValueError(f"unknown softmax recipe {recipe!r}; one of {', '.join(SOFTMAX_RECIPES)}")
     start = time.perf_counter()
     generator = make_deterministic(seed)
     device = pick_device()
-    model = SoftmaxAutoencoder(AutoencoderConfig("softmax", 10, "corrected")).to(device)
+    model = SoftmaxAutoencoder(AutoencoderConfig("softmax", 10, recipe)).to(device)
     if optimizer == "sgd":
         opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
     else:
@@ -123,15 +130,17 @@ def train_softmax(
 
     def batch_loss(xb: torch.Tensor) -> torch.Tensor:
         x = as_unit_images(xb)
-        return F.mse_loss(model(x), x)
+        target = (x - MNIST_MEAN) / MNIST_STD if recipe == "post" else x
+        return F.mse_loss(model(x), target)
 
     data = (images.to(device),)
     desc = "softmax autoencoder"
     history = fit(
         model, opt, batch_loss, data, epochs, batch_size, generator, desc, progress=progress, on_epoch=on_epoch
     )
-    recipe = {"epochs": epochs, "batch_size": batch_size, "optimizer": optimizer, "lr": lr, "momentum": momentum}
-    return model, training_record({**recipe, "seed": seed, "images": len(images)}, history, device, start)
+    record = {"recipe": recipe, "epochs": epochs, "batch_size": batch_size, "optimizer": optimizer, "lr": lr}
+    record["momentum"] = momentum
+    return model, training_record({**record, "seed": seed, "images": len(images)}, history, device, start)
 
 
 POST_002_MAPPING_ACCURACY = 0.40  # post 002's softmax-neuron mapping, on its test set
