@@ -19,22 +19,22 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     params = load_params()
     m = args.metrics_dir
+    studies = ("sweep", "conv", "latent", "digits", "lowdims", "qat", "compressor", "rate_accuracy")
+    summaries = {study: read_json(f"{m}/{study}/summary.json") for study in studies}
     fields = report.fields(
         read_json(f"{m}/sweep/results.json"),
         read_json(f"{m}/sweep/faithful.json"),
         read_json(f"{m}/rate_accuracy/methods.json"),
         METHOD_NAMES,
-        read_json(f"{m}/compressor/summary.json"),
-        read_json(f"{m}/conv/summary.json"),
-        read_json(f"{m}/digits/summary.json"),
-        read_json(f"{m}/lowdims/summary.json"),
+        summaries["compressor"],
+        summaries["conv"],
+        summaries["digits"],
+        summaries["lowdims"],
         read_json(f"{m}/classifier.json"),
         params["sweep"]["faithful"]["dims"][0],
     )
     write_text(args.out, render("readme", fields))
-    studies = ("sweep", "conv", "latent", "digits", "lowdims", "qat", "compressor", "rate_accuracy")
-    summaries = [read_json(f"{m}/{study}/summary.json") for study in studies]
-    write_json(args.summary, report.key_figures(*summaries))
+    write_json(args.summary, report.key_figures(summaries))
 
 
 if __name__ == "__main__":

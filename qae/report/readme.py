@@ -60,29 +60,25 @@ def fields(
     }
 
 
-def key_figures(
-    sweep: dict[str, Any],
-    conv: dict[str, Any],
-    latent: dict[str, Any],
-    digits: dict[str, Any],
-    lowdims: dict[str, Any],
-    qat: dict[str, Any],
-    compressor: dict[str, Any],
-    rate_accuracy: dict[str, Any],
-) -> dict[str, Any]:
+def key_figures(summaries: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The few numbers per study that `dvc exp show` lists beside the headline
-    (metrics/summary.json), taken from the studies' own summaries, which keep the rest."""
+    (metrics/summary.json), taken from the studies' own summaries (`summaries[study]`,
+    each study's metrics/<study>/summary.json), which keep the rest."""
+    lowdims = summaries["lowdims"]
     smallest = min((k for k in lowdims if k.startswith("dims_")), key=lambda k: int(k.removeprefix("dims_")))
     return {
-        "sweep": {k: sweep[k] for k in ("best_accuracy", "bits_at_97", "bits_at_98")},
-        "conv": {"best_val_loss": conv["best_val_loss"], "spearman_l2": conv["spearman"]["weight_decay"]},
-        "latent": {"discontinuous_borders": latent["discontinuous_borders"]},
-        "digits": {f"{name}_accuracy": s["mapping_accuracy"] for name, s in digits.items()},
+        "sweep": {k: summaries["sweep"][k] for k in ("best_accuracy", "bits_at_97", "bits_at_98")},
+        "conv": {
+            "best_val_loss": summaries["conv"]["best_val_loss"],
+            "spearman_l2": summaries["conv"]["spearman"]["weight_decay"],
+        },
+        "latent": {"discontinuous_borders": summaries["latent"]["discontinuous_borders"]},
+        "digits": {f"{name}_accuracy": s["mapping_accuracy"] for name, s in summaries["digits"].items()},
         "lowdims": {
             "mean_image_loss": lowdims["mean_image_loss"],
             **{f"smallest_{start}_loss": m["train_loss"] for start, m in lowdims[smallest].items()},
         },
-        "qat": {f"{bits}_mean_gain_points": s["mean_gain_points"] for bits, s in qat.items()},
-        "compressor_rd": {k: compressor["rd"][k] for k in ("bits_at_97", "bits_at_98")},
-        "rate_accuracy": {k: rate_accuracy[k] for k in ("bits_at_97", "bits_at_98")},
+        "qat": {f"{bits}_mean_gain_points": s["mean_gain_points"] for bits, s in summaries["qat"].items()},
+        "compressor_rd": {k: summaries["compressor"]["rd"][k] for k in ("bits_at_97", "bits_at_98")},
+        "rate_accuracy": {k: summaries["rate_accuracy"][k] for k in ("bits_at_97", "bits_at_98")},
     }
