@@ -24,6 +24,7 @@ from qae.studies.digits import CLUSTER_METHODS, SOFTMAX_OPTIMIZERS, SOFTMAX_RECI
 from qae.studies.lowdims import STARTS as LOWDIMS_STARTS
 from qae.train import LOSSES, OPTIMIZERS, SCHEDULES
 
+VQ_QUANTIZERS = ("vqvae", "rvq", "fsq")  # qae.vq.models.QUANTIZERS, not imported: that loads vector-quantize-pytorch
 RD_IMAGES = ("autoencoder", "all")  # rate-distortion training images: the autoencoder half, or both halves
 
 Check = tuple[Callable[[Any], bool], str]
@@ -216,6 +217,23 @@ SCHEMA: dict[str, Check] = {
     "compressor.rd.augment.degrees": _bounded(45),
     "compressor.rd.augment.scale": _bounded(0.5),
     "compressor.rd.augment.shift": _bounded(8),
+    "vq.quantizers": _list_of(_choice(VQ_QUANTIZERS)),
+    "vq.arch": _ARCH,
+    "vq.width": _DIMS,
+    "vq.commitment": _non_negative(),
+    "vq.vqvae.codebook_size": _int(2, 2**16),
+    "vq.rvq.codebooks": _int(1, 16),
+    "vq.rvq.codebook_size": _int(2, 2**16),
+    "vq.fsq.groups": _int(1, 16),
+    "vq.fsq.levels": (
+        lambda v: isinstance(v, list) and 0 < len(v) <= 8 and all(_is_int(x) and 2 <= x <= 64 for x in v),
+        "a list of 1..8 integers in 2..64",
+    ),
+    "vq.epochs": _int(1),
+    "vq.batch_size": _int(1),
+    "vq.lr": _positive(),
+    "vq.schedule": _choice(SCHEDULES),
+    "vq.images": _choice(RD_IMAGES),
     "baselines.jpeg_quality": _list_of(_int(0, 100)),
     "baselines.webp_quality": _list_of(_int(0, 100)),
     "baselines.pca_k": _list_of(_int(1, 784)),

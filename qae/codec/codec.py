@@ -173,15 +173,33 @@ class Codec:
             "table_bits": self.table_bits,
             "counts": self.counts,
             "search": None if self.search is None else asdict(self.search),
-            "autoencoder": autoencoder_checkpoint(self.model),
+            "autoencoder": _model_checkpoint(self.model),
         }
         save_torch(path, ckpt)
+
+
+def _model_checkpoint(model: Autoencoder) -> dict:
+    """The codec's model as its own checkpoint: an autoencoder's, or a VQ autoencoder's."""
+    if isinstance(model, Autoencoder):
+        return autoencoder_checkpoint(model)
+    from qae.vq.models import vq_checkpoint  # the VQ family needs vector-quantize-pytorch: only for its codecs
+
+    return vq_checkpoint(model)
+
+
+def _model_from_checkpoint(ckpt: dict) -> Autoencoder:
+    """The model a codec file holds (see `_model_checkpoint`), on the CPU."""
+    if ckpt.get("kind") == "autoencoder":
+        return autoencoder_from_checkpoint(ckpt)
+    from qae.vq.models import vq_from_checkpoint  # imported only for VQ codecs, as in _model_checkpoint
+
+    return vq_from_checkpoint(ckpt)
 
 
 def load_codec(path: str | os.PathLike, device: str | torch.device = "auto") -> Codec:
     """A codec saved by `Codec.save`, on `device` ("auto": CUDA when present)."""
     ckpt = read_checkpoint(path, "codec", "codec file")
-    model = autoencoder_from_checkpoint(ckpt["autoencoder"]).to(pick_device(device))
+    model = _model_from_checkpoint(ckpt["autoencoder"]).to(pick_device(device))
     search = None if ckpt["search"] is None else CodeSearch(**ckpt["search"])
     return Codec(model, ckpt["bits"], ckpt["counts"], ckpt["smoothing"], ckpt["table_bits"], search)
 
