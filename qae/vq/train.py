@@ -47,8 +47,12 @@ def train_vq_autoencoder(
 
     with torch.no_grad():  # codebooks start at k-means of many vectors (the library would use one batch)
         first = torch.randperm(len(images), generator=generator)[:INIT_VECTORS].to(device)
+        quantizer = model.bottleneck.quantizer
+        dropout = getattr(quantizer, "quantize_dropout", False)
+        quantizer.quantize_dropout = False  # rvq: start every codebook, not a random prefix of them
         model.train()
         model.bottleneck(model.encoder(as_unit_images(data[0][first])))
+        quantizer.quantize_dropout = dropout
 
     def batch_loss(xb: torch.Tensor) -> torch.Tensor:
         xb = as_unit_images(xb)
