@@ -35,4 +35,8 @@ def shrink(params: dict) -> dict:
     p["compressor"]["rd"]["augment"].update(degrees=10, scale=0.1, shift=1.5)
     p["baselines"].update(jpeg_quality=[10, 50], webp_quality=[10, 50], pca_k=[4], pca_bits=[2])
     p["baselines"].update(kmeans_k=[16], kmeans_iterations=2)
+    p["vq"].update(width=8, epochs=1)
+    p["vq"]["vqvae"].update(codebook_size=16)
+    p["vq"]["rvq"].update(codebooks=2, codebook_size=16)
+    p["vq"]["fsq"].update(groups=1, levels=[4, 4])
     return p
