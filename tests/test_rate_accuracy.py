@@ -1,6 +1,7 @@
 """Pareto fronts and bits at a target accuracy, on a small known table."""
 
 from qae.rate import bits_at
+from qae.report.rate_accuracy import budget_winners
 from qae.studies.rate_accuracy import pareto_front, summary, sweep_records
 
 
@@ -58,3 +59,15 @@ def test_a_searching_sweep_also_reports_its_rounding_as_its_own_method():
         ("rd", 31.4, 0.979),
         ("rd_rounded", 32.1, 0.965),
     ]
+
+
+def test_each_budget_names_its_most_accurate_codec():
+    records = [
+        {"method": "a", "setting": "k=2", "bits_per_image": 4.0, "accuracy": 0.5},
+        {"method": "b", "setting": "q=1", "bits_per_image": 7.5, "accuracy": 0.8},
+        {"method": "a", "setting": "k=9", "bits_per_image": 11.0, "accuracy": 0.7},
+    ]
+    lines = budget_winners(records, {"b": "bee"}, budgets=(2, 4, 8, 12)).splitlines()
+    assert len(lines) == 3  # nothing fits in 2 bits
+    assert lines[0].startswith("- <= 4 bits: a (k=2)")
+    assert lines[1].startswith("- <= 8 bits: bee (q=1)") and lines[2].startswith("- <= 12 bits: bee")

@@ -74,6 +74,18 @@ def budget_table(
     return pd.DataFrame(rows)
 
 
+def budget_winners(records: list[dict[str, Any]], names: dict[str, str], budgets: tuple[int, ...] = BUDGETS) -> str:
+    """A markdown list: for each budget of bits per image, the most accurate record within it."""
+    lines = []
+    for b in budgets:
+        within = [r for r in records if r["bits_per_image"] <= b]
+        if within:
+            best = max(within, key=lambda r: (r["accuracy"], -r["bits_per_image"]))
+            method, at = names.get(best["method"], best["method"]), num(best["bits_per_image"])
+            lines.append(f"- <= {b} bits: {method} ({best['setting']}), {pct(best['accuracy'])} at {at}")
+    return "\n".join(lines)
+
+
 def fields(
     targets: pd.DataFrame, records: list[dict[str, Any]], raw_accuracy: float, names: dict[str, str]
 ) -> dict[str, Any]:
@@ -91,5 +103,6 @@ def fields(
     return {
         "table": markdown(pd.DataFrame(rows)),
         "budget_table": markdown(budget_table(records, names)),
+        "winners": budget_winners(records, names),
         "raw_accuracy": pct(raw_accuracy, 2),
     }
