@@ -66,6 +66,7 @@ def test_each_budget_names_its_most_accurate_codec():
         {"method": "a", "setting": "k=2", "bits_per_image": 4.0, "accuracy": 0.5},
         {"method": "b", "setting": "q=1", "bits_per_image": 7.5, "accuracy": 0.8},
         {"method": "a", "setting": "k=9", "bits_per_image": 11.0, "accuracy": 0.7},
+        {"method": "label", "setting": "the predicted digit", "bits_per_image": 3.3, "accuracy": 0.99},
     ]
     lines = budget_winners(records, {"b": "bee"}, budgets=(2, 4, 8, 12)).splitlines()
     assert len(lines) == 3  # nothing fits in 2 bits

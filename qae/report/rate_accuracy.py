@@ -74,11 +74,14 @@ def budget_table(
     return pd.DataFrame(rows)
 
 
+FLOORS = ("label",)  # reference points that read the label, not codecs: never a budget's winner
+
+
 def budget_winners(records: list[dict[str, Any]], names: dict[str, str], budgets: tuple[int, ...] = BUDGETS) -> str:
-    """A markdown list: for each budget of bits per image, the most accurate record within it."""
+    """A markdown list: for each budget of bits per image, the most accurate codec within it."""
     lines = []
     for b in budgets:
-        within = [r for r in records if r["bits_per_image"] <= b]
+        within = [r for r in records if r["bits_per_image"] <= b and r["method"] not in FLOORS]
         if within:
             best = max(within, key=lambda r: (r["accuracy"], -r["bits_per_image"]))
             method, at = names.get(best["method"], best["method"]), num(best["bits_per_image"])
