@@ -1,5 +1,7 @@
 """The vector-quantized family: indices in, images out, codecs like any other."""
 
+from dataclasses import replace
+
 import pytest
 import torch
 
@@ -98,6 +100,12 @@ def test_an_rvq_prefix_sends_the_first_indices_of_the_whole_code(sample_train, i
     train = TrainConfig(1, 32, 0.001, "bce", "adam", 0.0)
     rvq = train_vq_autoencoder(CONFIGS["rvq"], sample_train["images"][:64], train, 0, progress=False)[0]
     assert torch.equal(rvq.truncated(2).encode(images), rvq.encode(images)[:, :2])
+
+
+@pytest.mark.parametrize("name", ["fsq", "rvq"])
+def test_a_code_of_one_index_decodes(name, images):
+    model = VQAutoencoder(replace(CONFIGS[name], dims=1)).eval()
+    assert model.decode(model.encode(images)).shape == (len(images), 1, 28, 28)
 
 
 def test_only_rvq_truncates(images):

@@ -88,7 +88,10 @@ class VectorBottleneck(nn.Module):
                 **codebook,
             )
         else:
-            self.quantizer = FSQ(levels=list(config.levels), dim=config.width, num_codebooks=config.dims)
+            # indices keep their group axis, one group or many: (N, 1, dims) like the other two
+            self.quantizer = FSQ(
+                levels=list(config.levels), dim=config.width, num_codebooks=config.dims, keep_num_codebooks_dim=True
+            )
 
     def forward(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(N, width) -> the quantized (N, width) (straight-through gradients) and the
