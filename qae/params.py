@@ -222,8 +222,10 @@ SCHEMA: dict[str, Check] = {
     "vq.width": _DIMS,
     "vq.commitment": _non_negative(),
     "vq.vqvae.codebook_size": _int(2, 2**16),
+    "vq.vqvae.dead_code_threshold": _non_negative(),
     "vq.rvq.codebooks": _int(1, 16),
     "vq.rvq.codebook_size": _int(2, 2**16),
+    "vq.rvq.dead_code_threshold": _non_negative(),
     "vq.fsq.groups": _int(1, 16),
     "vq.fsq.levels": (
         lambda v: isinstance(v, list) and 0 < len(v) <= 8 and all(_is_int(x) and 2 <= x <= 64 for x in v),

@@ -16,7 +16,7 @@ from qae.vq.train import train_vq_autoencoder
 from tests.helpers import SAMPLE_MIRROR
 
 CONFIGS = {
-    "vqvae": VQConfig("deep", "vqvae", 8, 1, codebook_size=32),
+    "vqvae": VQConfig("deep", "vqvae", 8, 1, codebook_size=32, dead_code_threshold=2),
     "rvq": VQConfig("deep", "rvq", 8, 3, codebook_size=16),
     "fsq": VQConfig("deep", "fsq", 8, 2, levels=(5, 3)),
 }
@@ -146,10 +146,10 @@ def test_params_build_each_quantizer_s_model():
         "arch": "deep",
         "width": 8,
         "commitment": 0.5,
-        "vqvae": {"codebook_size": 64},
-        "rvq": {"codebooks": 4, "codebook_size": 16},
+        "vqvae": {"codebook_size": 64, "dead_code_threshold": 2},
+        "rvq": {"codebooks": 4, "codebook_size": 16, "dead_code_threshold": 0},
         "fsq": {"groups": 2, "levels": [8, 5, 5, 5]},
     }
-    assert vq_config(params, "vqvae") == VQConfig("deep", "vqvae", 8, 1, 64, (), 0.5)
+    assert vq_config(params, "vqvae") == VQConfig("deep", "vqvae", 8, 1, 64, (), 0.5, 2)
     assert vq_config(params, "rvq").dims == 4
     assert vq_config(params, "fsq").levels == (8, 5, 5, 5)

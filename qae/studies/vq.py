@@ -22,7 +22,11 @@ def vq_config(params: dict[str, Any], quantizer: str) -> VQConfig:
     """The model params.yaml's `vq` section describes for `quantizer`."""
     own = params[quantizer]
     shared = {"arch": params["arch"], "quantizer": quantizer, "width": params["width"]}
-    codebooks = {"codebook_size": own.get("codebook_size", 0), "commitment": params["commitment"]}
+    codebooks = {
+        "codebook_size": own.get("codebook_size", 0),
+        "commitment": params["commitment"],
+        "dead_code_threshold": own.get("dead_code_threshold", 0.0),
+    }
     if quantizer == "vqvae":
         return VQConfig(**shared, dims=1, **codebooks)
     if quantizer == "rvq":

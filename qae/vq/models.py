@@ -35,7 +35,6 @@ from qae.runtime import pick_device
 QUANTIZERS = ("vqvae", "rvq", "fsq")
 KIND = "vq_autoencoder"  # the checkpoint kind (qae.models' are "autoencoder", "classifier", "codec")
 EMA_DECAY = 0.8  # codebook EMA: the library default; 0.99 learned slower here
-DEAD_CODE_THRESHOLD = 2  # a codeword whose EMA use falls below this is re-seeded from the batch
 
 
 @dataclass(frozen=True)
@@ -49,6 +48,7 @@ class VQConfig:
     codebook_size: int = 0  # vqvae, rvq: vectors per codebook
     levels: tuple[int, ...] = ()  # fsq: levels of each number of a group
     commitment: float = 0.001  # vqvae, rvq: weight of the commitment loss (against a per-pixel mean loss)
+    dead_code_threshold: float = 0.0  # vqvae, rvq: re-seed a codeword from the batch when its EMA use falls below
 
     @property
     def bits(self) -> int:
@@ -73,7 +73,7 @@ class VectorBottleneck(nn.Module):
         codebook = {
             "decay": EMA_DECAY,
             "kmeans_init": True,  # codebooks start at k-means of the first batch, not at random
-            "threshold_ema_dead_code": DEAD_CODE_THRESHOLD,
+            "threshold_ema_dead_code": config.dead_code_threshold,
             "commitment_weight": config.commitment,
             "rotation_trick": False,  # VQ-VAE's straight-through gradient
         }
