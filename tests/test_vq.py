@@ -20,6 +20,12 @@ CONFIGS = {
     "rvq": VQConfig("deep", "rvq", 8, 3, codebook_size=16),
     "fsq": VQConfig("deep", "fsq", 8, 2, levels=(5, 3)),
 }
+ONE_EPOCH = TrainConfig(1, 32, 0.001, "bce", "adam", 0.0)
+
+
+def trained(name: str, images: torch.Tensor, seed: int = 0) -> VQAutoencoder:
+    """CONFIGS[name] after one quick epoch on `images`."""
+    return train_vq_autoencoder(CONFIGS[name], images, ONE_EPOCH, seed, progress=False)[0]
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +51,7 @@ def images(sample_test) -> torch.Tensor:
 
 @pytest.fixture(scope="module", params=list(CONFIGS))
 def model(request, sample_train) -> VQAutoencoder:
-    train = TrainConfig(1, 32, 0.001, "bce", "adam", 0.0)
-    return train_vq_autoencoder(CONFIGS[request.param], sample_train["images"][:256], train, 0, progress=False)[0]
+    return trained(request.param, sample_train["images"][:256])
 
 
 def test_params_name_the_library_s_quantizers():
@@ -97,8 +102,7 @@ def test_a_vq_codec_round_trips_through_a_file(model, images, tmp_path):
 
 
 def test_an_rvq_prefix_sends_the_first_indices_of_the_whole_code(sample_train, images):
-    train = TrainConfig(1, 32, 0.001, "bce", "adam", 0.0)
-    rvq = train_vq_autoencoder(CONFIGS["rvq"], sample_train["images"][:64], train, 0, progress=False)[0]
+    rvq = trained("rvq", sample_train["images"][:64])
     assert torch.equal(rvq.truncated(2).encode(images), rvq.encode(images)[:, :2])
 
 
@@ -119,9 +123,7 @@ def test_a_vqvae_sends_one_index():
 
 
 def test_training_is_deterministic(sample_train):
-    train = TrainConfig(1, 32, 0.001, "bce", "adam", 0.0)
-    images = sample_train["images"][:128]
-    a, b = (train_vq_autoencoder(CONFIGS["rvq"], images, train, 3, progress=False)[0] for _ in "ab")
+    a, b = (trained("rvq", sample_train["images"][:128], seed=3) for _ in "ab")
     assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values(), strict=True))
 
 
@@ -132,9 +134,7 @@ def test_training_lowers_the_loss(sample_train):
 
 
 def test_every_rvq_prefix_is_scored(sample_train, sample_test, sample_classifier):
-    rvq = train_vq_autoencoder(
-        CONFIGS["rvq"], sample_train["images"][:128], TrainConfig(1, 32, 0.001, "bce", "adam", 0.0), 0, progress=False
-    )[0]
+    rvq = trained("rvq", sample_train["images"][:128])
     records = [r for r, _ in evaluate_vq(rvq, sample_classifier, sample_train["images"][:128], sample_test, 0.5)]
     assert [r["dims"] for r in records] == [1, 2, 3]
     assert all(r["coded_bits"] <= r["total_bits"] + 1 for r in records)
