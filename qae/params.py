@@ -16,11 +16,12 @@ from typing import Any
 
 import yaml
 
+from qae.cluster import CLUSTER_METHODS
 from qae.mnist import MNIST_TRAIN_SIZE, validation_size
 from qae.models import ARCHITECTURES, RECIPES
 from qae.quantize import UNQUANTIZED, is_valid_bits
 from qae.studies.conv import CORRUPTIONS, STARTS
-from qae.studies.digits import CLUSTER_METHODS, SOFTMAX_OPTIMIZERS, SOFTMAX_RECIPES
+from qae.studies.digits import SOFTMAX_OPTIMIZERS, SOFTMAX_RECIPES
 from qae.studies.lowdims import STARTS as LOWDIMS_STARTS
 from qae.train import LOSSES, OPTIMIZERS, SCHEDULES
 
@@ -236,6 +237,16 @@ SCHEMA: dict[str, Check] = {
     "vq.lr": _positive(),
     "vq.schedule": _choice(SCHEDULES),
     "vq.images": _choice(RD_IMAGES),
+    "semantic.images": _int(2, MNIST_TRAIN_SIZE),
+    "semantic.clusters": _int(2, 256),
+    "semantic.perplexity": _positive(),
+    "semantic.epochs": _int(1),
+    "semantic.relabel_epochs": _int(0),
+    "semantic.batch_size": _int(1),
+    "semantic.lr": _positive(),
+    "semantic.max_shift": _int(0, 8),
+    "semantic.refine_bits": _list_of(_int(0, 16)),
+    "semantic.kmeans_iterations": _int(1, 100),
     "baselines.jpeg_quality": _list_of(_int(0, 100)),
     "baselines.webp_quality": _list_of(_int(0, 100)),
     "baselines.pca_k": _list_of(_int(1, 784)),
@@ -279,6 +290,12 @@ def _cross_checks(params: dict[str, Any]) -> list[str]:
         problems.append("digits.codes_dims: must be one of sweep.dims (the autoencoder whose codes are clustered)")
     if params["latent"]["dims"] not in params["conv"]["tradeoff"]["dims"]:
         problems.append("latent.dims: must be one of conv.tradeoff.dims (the conv autoencoder whose codes it maps)")
+    semantic = params["semantic"]
+    if not semantic["clusters"] <= semantic["images"] <= total:
+        problems.append(
+            f"semantic.images: must lie in semantic.clusters ({semantic['clusters']})..the training images "
+            f"split.classifier_size + split.autoencoder_size ({total}), got {semantic['images']}"
+        )
     search = params["conv"]["search"]
     if len(search["epochs"]) != len(search["epoch_probs"]):
         problems.append("conv.search.epoch_probs: must have one probability per entry of conv.search.epochs")

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import torch
 
+from qae.cluster import cluster_codes
 from qae.images import load_split
 from qae.io import save_torch, write_json, write_json_records
 from qae.models import load_autoencoder
 from qae.params import load_params
-from qae.studies.digits import cluster_codes, confusion_rows, score
+from qae.studies.digits import confusion_rows, score
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -13,9 +13,7 @@ from qae.studies.baselines import (
     codebook_record,
     image_codec_records,
     jpeg_header_bytes,
-    kmeans,
     label_record,
-    nearest_codeword,
     pca_records,
     pillow_roundtrip,
     webp_header_bytes,
@@ -92,32 +90,6 @@ def test_pca_records_count_coded_bits_near_k_times_bits(digits):
 
 def test_the_label_floor_is_log2_of_ten_bits():
     assert label_record(0.99)["bits_per_image"] == pytest.approx(3.3219, abs=1e-4)
-
-
-def two_kinds_of_image() -> torch.Tensor:
-    """40 images: 20 dark ones with a little noise, 20 bright ones."""
-    g = torch.Generator().manual_seed(0)
-    noise = torch.randint(0, 20, (40, 28, 28), generator=g, dtype=torch.uint8)
-    return torch.cat([noise[:20], 235 + noise[20:]])
-
-
-def test_nearest_codeword_picks_the_closest_row():
-    codebook = torch.tensor([[0.0, 0.0], [1.0, 1.0], [5.0, 0.0]])
-    x = torch.tensor([[0.9, 1.2], [4.0, 0.5], [0.1, -0.2]])
-    assert nearest_codeword(x, codebook).tolist() == [1, 2, 0]
-
-
-def test_kmeans_finds_the_means_of_two_clear_clusters():
-    images = two_kinds_of_image()
-    codebook = kmeans(images, 2, 5, seed=0)
-    means = torch.stack([images[:20].float().mean(0), images[20:].float().mean(0)]).flatten(1) / 255
-    found = codebook[codebook[:, 0].argsort()]
-    assert torch.allclose(found, means, atol=1e-5)
-
-
-def test_kmeans_is_the_same_for_the_same_seed():
-    images = torch.randint(0, 256, (50, 28, 28), dtype=torch.uint8)
-    assert torch.equal(kmeans(images, 8, 3, seed=1), kmeans(images, 8, 3, seed=1))
 
 
 def test_a_codebook_costs_log2_of_its_size_and_sends_its_codewords(digits):

@@ -2,17 +2,10 @@ import numpy as np
 import pytest
 import torch
 
+from qae.cluster import cluster_codes, cluster_to_digit, confusion_matrix, digits_covered, mapping_accuracy
 from qae.images import MNIST_MEAN, MNIST_STD
 from qae.models import AutoencoderConfig, SoftmaxAutoencoder
-from qae.studies.digits import (
-    cluster_codes,
-    cluster_to_digit,
-    confusion_matrix,
-    confusion_rows,
-    digits_covered,
-    mapping_accuracy,
-    train_softmax,
-)
+from qae.studies.digits import confusion_rows, train_softmax
 
 # Post 002's situation in miniature: 3 digits, 3 clusters; cluster 2 holds mostly 1s,
 # clusters 0 and 1 both hold mostly 0s, and no cluster is mostly 2s.

@@ -88,7 +88,7 @@ def test_repro_runs_every_stage(project):
     stages += ["conv_report", "latent", "latent_report", "digits_softmax", "digits_cluster", "digits_report"]
     stages += ["lowdims", "lowdims_report", "qat_train@8-2", "qat_eval@8-2", "qat_report", "compressor_train@4-2"]
     stages += ["compressor_eval@4-2", "compressor_rd_train", "compressor_rd_eval", "compressor_report"]
-    stages += ["vq@vqvae", "vq@rvq", "vq@fsq", "baselines", "rate_accuracy", "readme"]
+    stages += ["vq@vqvae", "vq@rvq", "vq@fsq", "semantic", "baselines", "rate_accuracy", "readme"]
     for stage in stages:
         assert f"Running stage '{stage}'" in log
 
@@ -114,7 +114,7 @@ def test_every_training_stage_logs_its_loss_per_epoch(project):
     assert curve["step"].tolist() == list(range(1, params["sweep"]["epochs"] + 1))
     checkpoint = torch.load(root / "data/sweep/models/2.pt", weights_only=False)
     assert curve["loss"].tolist() == pytest.approx([h["loss"] for h in checkpoint["history"]])
-    for folder in ("classifier", "headline", "digits", "compressor/rd", "conv/training/plain/2", "vq/rvq"):
+    for folder in ("classifier", "headline", "digits", "compressor/rd", "conv/training/plain/2", "vq/rvq", "semantic"):
         assert list((root / "data" / folder).rglob("loss.tsv")), f"no training curve under data/{folder}"
 
 
@@ -235,7 +235,7 @@ def test_baselines_and_autoencoders_share_one_table_and_figure(project):
     expected = {"label", "png", "gzip", "jpeg", "jpeg_payload", "webp", "webp_payload", "pca", "autoencoder"}
     expected |= {"kmeans", "nearest_neighbour"}
     autoencoders = {"autoencoder_qat", "compressor", "compressor_rd", "compressor_rd_rounded"}  # rd searches codes
-    autoencoders |= {"vqvae", "rvq", "fsq"}
+    autoencoders |= {"vqvae", "rvq", "fsq", "semantic"}
     assert expected | autoencoders == methods
     assert sum(r["method"] == "jpeg" for r in records) == len(params["baselines"]["jpeg_quality"])
     per_method = read(root, "metrics/rate_accuracy/methods.json")

@@ -26,7 +26,8 @@ def fields(
     """Every number README.md quotes."""
     at = {str(r["bits"]): r["accuracy"] for r in sweep if r["dims"] == dims}
     post = {str(r["bits"]): r["accuracy"] for r in faithful if r["dims"] == dims}
-    shown = ["compressor_rd", "compressor", "nearest_neighbour", "kmeans", "pca", "autoencoder_qat", "autoencoder"]
+    shown = ["semantic", "compressor_rd", "compressor", "nearest_neighbour", "kmeans", "pca", "autoencoder_qat"]
+    shown += ["autoencoder"]
     shown += ["jpeg_payload", "gzip"]
     table = pd.DataFrame(
         {
@@ -52,6 +53,8 @@ def fields(
         "rd_97": num(compressor["rd"]["bits_at_97"]),
         "rd_98": num(compressor["rd"]["bits_at_98"]),
         "pca_97": num(methods["pca"]["bits_at_97"]),
+        "semantic_97": num(methods["semantic"]["bits_at_97"]),
+        "nearest_97": num(methods["nearest_neighbour"]["bits_at_97"]),
         "spearman_l2": num(conv["spearman"]["weight_decay"], 2),
         "clusters_accuracy": pct(digits["clusters"]["mapping_accuracy"]),
         "softmax_accuracy": pct(digits["softmax"]["mapping_accuracy"]),

@@ -1,0 +1,35 @@
+"""Codebooks in pixel space: vector quantization at its plainest.
+
+A codebook is a (K, 784) float tensor of [0, 1] images; an image is sent as the index of
+its nearest codeword and drawn as that codeword. k-means fits one to training images
+without labels.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from qae.images import as_unit_images
+
+
+def nearest_codeword(images: torch.Tensor, codebook: torch.Tensor, batch_size: int = 2048) -> torch.Tensor:
+    """Index of each (N, 784) row's nearest (Euclidean) row of `codebook` (K, 784)."""
+    squared = (codebook * codebook).sum(1)  # |x|^2 is the same for every codeword: left out
+    return torch.cat([(squared - 2 * xb @ codebook.T).argmin(1) for xb in images.split(batch_size)])
+
+
+def kmeans(images: torch.Tensor, k: int, iterations: int, seed: int) -> torch.Tensor:
+    """Lloyd's k-means of flattened [0, 1] images: (k, 784) codewords, started at k
+    distinct images drawn with `seed`. A codeword left without images stays put."""
+    if not 1 <= k <= len(images):
+        raise ValueError(f"k-means: k={k} codewords need at least as many images, got {len(images)}")
+    x = as_unit_images(images).flatten(1)
+    generator = torch.Generator().manual_seed(seed)
+    codebook = x[torch.randperm(len(x), generator=generator)[:k]].clone()
+    for _ in range(iterations):
+        assigned = nearest_codeword(x, codebook)
+        counts = torch.bincount(assigned, minlength=k)
+        sums = torch.zeros_like(codebook).index_add_(0, assigned, x)
+        kept = counts > 0
+        codebook[kept] = sums[kept] / counts[kept, None]
+    return codebook

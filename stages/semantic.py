@@ -1,0 +1,49 @@
+"""Stage semantic: the semantic-to-detail codec (params semantic). Learns its first index,
+a cluster, from the training images without labels, then scores the codec on the test set
+at each number of refinement bits: range-coded bits per image and the classifier's
+accuracy on what the receiver draws."""
+
+import argparse
+from dataclasses import fields
+
+import torch
+
+from qae.images import load_split
+from qae.io import save_torch, write_json
+from qae.live import training_log
+from qae.models import load_autoencoder, load_classifier
+from qae.params import load_params
+from qae.studies.semantic import SemanticConfig, learn_clusters, semantic_checkpoint, semantic_records
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--representation", required=True, help="autoencoder checkpoint whose codes are clustered")
+    parser.add_argument("--train", required=True, help="autoencoder split (.pt)")
+    parser.add_argument("--more-images", required=True, help="the other training split: all images join, unlabeled")
+    parser.add_argument("--classifier", required=True, help="classifier checkpoint")
+    parser.add_argument("--test", required=True, help="test split (.pt)")
+    parser.add_argument("--model", required=True, help="checkpoint of the cluster network to write")
+    parser.add_argument("--live", help="folder for the per-epoch training curve (dvclive)")
+    parser.add_argument("--out", required=True, help="JSON records to write, one per number of refinement bits")
+    args = parser.parse_args(argv)
+    params = load_params()
+    p = params["semantic"]
+    images = torch.cat([load_split(args.train)["images"], load_split(args.more_images)["images"]])
+    config = SemanticConfig(**{f.name: p[f.name] for f in fields(SemanticConfig)})
+    representation = load_autoencoder(args.representation)
+    with training_log(args.live) as on_epoch:
+        network, record = learn_clusters(representation, images, config, params["seed"], on_epoch)
+    save_torch(args.model, semantic_checkpoint(network, **record))
+    codec = params["codec"]
+    records = semantic_records(
+        network, load_classifier(args.classifier), images, load_split(args.test), p["refine_bits"],
+        p["kmeans_iterations"], codec["smoothing"], codec["table_bits"], params["seed"],
+    )  # fmt: skip
+    for r in records:
+        print(f"{r['setting']}: {r['bits_per_image']:.2f} bits, accuracy {r['accuracy']:.4f}")
+    write_json(args.out, records)
+
+
+if __name__ == "__main__":
+    main()
