@@ -107,7 +107,7 @@ METHOD_NAMES = {  # what each method is, for tables
     "rvq": "residual VQ, the first q codebooks' indices",
     "fsq": "FSQ (finite scalar quantization), one index per group",
     "vqvae": "VQ-VAE, one codebook index",
-    "semantic": "semantic codec: a learned cluster, then r bits of pixel codebook",
+    "semantic": "semantic codec: learned cluster + pixel detail",
     "pca": "PCA, k coefficients x b bits, entropy coded",
     "kmeans": "k-means codebook of pixels, log2 k bits",
     "nearest_neighbour": "nearest training image (60k codebook)",
