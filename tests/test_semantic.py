@@ -12,11 +12,12 @@ from qae.studies.semantic import (
     SemanticConfig,
     assign,
     cluster_network,
-    coded_bits,
+    draw,
     learn_clusters,
     load_cluster_network,
-    refine,
+    range_code,
     refinement_codebooks,
+    refinement_index,
     semantic_checkpoint,
     semantic_records,
 )
@@ -80,18 +81,24 @@ def test_each_cluster_gets_a_codebook_no_larger_than_its_images(train_images):
 def test_refinement_picks_the_nearest_codeword_of_the_image_s_own_cluster():
     dark, bright = torch.zeros(1, 28, 28, dtype=torch.uint8), torch.full((1, 28, 28), 250, dtype=torch.uint8)
     books = [torch.zeros(1, 784), torch.stack([torch.full((784,), 0.5), torch.ones(784)])]
-    # the bright image sits in cluster 1, the dark one too: it gets cluster 1's darkest codeword, not cluster 0's
-    index, decoded = refine(torch.cat([bright, dark]), torch.tensor([1, 1]), books)
+    # both images sit in cluster 1: the dark one gets cluster 1's darker codeword, not cluster 0's blank
+    index = refinement_index(torch.cat([bright, dark]), torch.tensor([1, 1]), books)
     assert index.tolist() == [1, 0]
-    assert torch.equal(decoded[1].flatten(), torch.full((784,), 0.5))
+    assert torch.equal(draw(torch.tensor([1, 1, 0]), torch.tensor([1, 0, 0]), books).flatten(1)[1], books[1][0])
 
 
-def test_zero_bits_cost_nothing_and_skewed_indices_cost_less_than_uniform_ones():
+def test_range_coded_indices_decode_to_themselves_and_skewed_ones_cost_less():
     uniform = torch.arange(4000) % 16
     skewed = torch.where(torch.arange(4000) % 10 == 0, uniform, 0)
-    assert coded_bits(uniform, uniform, 0, 0.5, 8) == 0
-    assert coded_bits(uniform, uniform, 4, 0.5, 8) == pytest.approx(4, abs=0.05)
-    assert coded_bits(skewed, skewed, 4, 0.5, 8) < 1.5
+    payload, decoded = range_code(uniform, uniform, 4, 0.5, 8)
+    assert torch.equal(decoded, uniform) and 8 * len(payload) / 4000 == pytest.approx(4, abs=0.05)
+    payload, decoded = range_code(skewed, skewed, 4, 0.5, 8)
+    assert torch.equal(decoded, skewed) and 8 * len(payload) / 4000 < 1.5
+
+
+def test_zero_bits_send_nothing():
+    payload, decoded = range_code(torch.zeros(5, dtype=torch.long), torch.zeros(3, dtype=torch.long), 0, 0.5, 8)
+    assert payload == b"" and decoded.tolist() == [0, 0, 0]
 
 
 def test_every_refinement_bit_setting_is_a_record_on_the_rate_axis(network, train_images, test_split):

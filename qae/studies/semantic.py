@@ -30,7 +30,7 @@ from torch import nn
 
 from qae.cluster import cluster_codes, confusion_matrix, mapping_accuracy
 from qae.codebook import kmeans, nearest_codeword
-from qae.codec.entropy import encode_codes, fit_counts, probabilities
+from qae.codec.entropy import decode_codes, encode_codes, fit_counts, probabilities
 from qae.evaluate import classifier_accuracy
 from qae.images import as_unit_images, batch_slices
 from qae.io import progress
@@ -142,28 +142,39 @@ def refinement_codebooks(
     return books
 
 
-def refine(
-    images: torch.Tensor, clusters: torch.Tensor, books: list[torch.Tensor]
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Each uint8 image's refinement index (its nearest codeword in its cluster's codebook)
-    and that codeword: ((N,) int64, (N, 1, 28, 28) [0, 1] images)."""
+def refinement_index(images: torch.Tensor, clusters: torch.Tensor, books: list[torch.Tensor]) -> torch.Tensor:
+    """Each uint8 image's refinement index: its nearest codeword in the codebook of its
+    own cluster (`clusters`, (N,) ids into `books`). (N,) int64."""
     x = as_unit_images(images).flatten(1)
-    index, decoded = torch.zeros(len(x), dtype=torch.long), torch.zeros_like(x)
+    index = torch.zeros(len(x), dtype=torch.long)
     for c, book in enumerate(books):
         rows = clusters == c
         if rows.any():
             index[rows] = nearest_codeword(x[rows], book)
-            decoded[rows] = book[index[rows]]
-    return index, decoded.reshape(-1, 1, 28, 28)
+    return index
 
 
-def coded_bits(train: torch.Tensor, test: torch.Tensor, bits: int, smoothing: float, table_bits: int) -> float:
-    """Bits per image of range coding the (N,) indices `test` of `bits` bits with a table
-    of the `train` indices' frequencies: the payload, 0 for 0 bits."""
+def draw(clusters: torch.Tensor, index: torch.Tensor, books: list[torch.Tensor]) -> torch.Tensor:
+    """What the receiver draws for each (cluster, refinement index): that codeword of that
+    cluster's codebook, (N, 1, 28, 28) in [0, 1]."""
+    drawn = torch.zeros(len(clusters), 784)
+    for c, book in enumerate(books):
+        rows = clusters == c
+        drawn[rows] = book[index[rows]]
+    return drawn.reshape(-1, 1, 28, 28)
+
+
+def range_code(
+    train: torch.Tensor, test: torch.Tensor, bits: int, smoothing: float, table_bits: int
+) -> tuple[bytes, torch.Tensor]:
+    """Range code the (N,) indices `test` of `bits` bits with a table of the `train`
+    indices' frequencies; returns the payload and the indices it decodes to (0 bits:
+    nothing is sent and every index is 0)."""
     if bits == 0:
-        return 0.0
+        return b"", torch.zeros_like(test)
     probs = probabilities(fit_counts(train[:, None], bits, table_bits), smoothing)
-    return 8 * len(encode_codes(test[:, None], probs, bits, table_bits)) / len(test)
+    payload = encode_codes(test[:, None], probs, bits, table_bits)
+    return payload, decode_codes(payload, probs, bits, table_bits, len(test))[:, 0]
 
 
 def semantic_records(
@@ -177,30 +188,31 @@ def semantic_records(
     table_bits: int,
     seed: int,
 ) -> list[dict[str, Any]]:
-    """Score the codec at each number of refinement bits on the `test` split: coded bits
-    per image (cluster index + refinement index), the classifier's accuracy and the MSE
-    of the decoded images, and how often the cluster alone names the digit (each
-    cluster mapped to the digit it holds most often, as post 002 scores clusters)."""
+    """Score the codec at each number of refinement bits on the `test` split: bits per
+    image (the payloads of the cluster and the refinement streams), the classifier's
+    accuracy and the MSE of the images drawn from what those streams decode to, and how
+    often the cluster alone names the digit (each cluster mapped to the digit it holds
+    most often, as post 002 scores clusters)."""
     clusters = cluster_network_outputs(network)
     train_ids, test_ids = assign(network, train), assign(network, test["images"])
     id_bits = max(1, math.ceil(math.log2(clusters)))
-    first = coded_bits(train_ids, test_ids, id_bits, smoothing, id_bits)
+    first, sent_ids = range_code(train_ids, test_ids, id_bits, smoothing, id_bits)
     named = mapping_accuracy(confusion_matrix(test["labels"], test_ids, clusters=clusters))
-    records = []
+    n, records = len(test_ids), []
     for bits in progress(refine_bits, "refinement", unit="rates"):
         books = refinement_codebooks(train, train_ids, clusters, bits, iterations, seed)
-        train_index, _ = refine(train, train_ids, books)
-        test_index, decoded = refine(test["images"], test_ids, books)
-        rest = coded_bits(train_index, test_index, bits, smoothing, table_bits)
+        index = refinement_index(test["images"], test_ids, books)
+        rest, sent_index = range_code(refinement_index(train, train_ids, books), index, bits, smoothing, table_bits)
+        decoded = draw(sent_ids, sent_index, books)  # from what the streams decode to, as a receiver would
         records.append(
             {
                 "method": "semantic",
                 "setting": f"clusters={clusters}, refine_bits={bits}",
-                "bits_per_image": first + rest,
+                "bits_per_image": 8 * (len(first) + len(rest)) / n,
                 "accuracy": classifier_accuracy(classifier, decoded, test["labels"]),
                 "mse": float(F.mse_loss(decoded, as_unit_images(test["images"]))),
                 "refine_bits": bits,
-                "cluster_bits": first,
+                "cluster_bits": 8 * len(first) / n,
                 "cluster_accuracy": named,
             }
         )
