@@ -32,17 +32,14 @@ def named_path(value: str) -> tuple[str, str]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--baselines", required=True, help="records of the baselines stage")
+    parser.add_argument("--records", action="append", required=True, help="flat records.json (baselines, a codec's)")
     parser.add_argument("--family", type=named_path, action="append", default=[], help="METHOD=records.json")
-    parser.add_argument("--records", action="append", default=[], help="more records.json like the baselines'")
     parser.add_argument("--classifier-metrics", required=True, help="classifier.json, for the raw accuracy")
     parser.add_argument("--metrics-dir", required=True, help="where records.{json,csv}, methods.json, summary.json go")
     parser.add_argument("--plots", required=True, help="folder for the PNG")
     parser.add_argument("--report", required=True, help="the markdown report to write")
     args = parser.parse_args(argv)
-    records = read_json(args.baselines)
-    for path in args.records:
-        records += [{k: r[k] for k in COLUMNS} for r in read_json(path)]
+    records = [{k: r[k] for k in COLUMNS} for path in args.records for r in read_json(path)]
     for method, path in args.family:
         records += sweep_records(read_json(path), method)
     out = Path(args.metrics_dir)

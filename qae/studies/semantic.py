@@ -34,7 +34,7 @@ from qae.codec.entropy import decode_codes, encode_codes, fit_counts, probabilit
 from qae.evaluate import classifier_accuracy
 from qae.images import as_unit_images, batch_slices
 from qae.io import progress
-from qae.models import Autoencoder, Classifier, read_checkpoint
+from qae.models import Autoencoder, Classifier, classifier_checkpoint, read_checkpoint
 from qae.runtime import eval_batch, make_deterministic, pick_device
 from qae.train import EpochLog, fit, random_shift, training_record, with_channel
 
@@ -225,10 +225,9 @@ def cluster_network_outputs(network: Classifier) -> int:
 
 
 def semantic_checkpoint(network: Classifier, **meta: Any) -> dict[str, Any]:
-    """A self-describing checkpoint of the cluster network (weights on the CPU); `meta`
-    says how it was made."""
-    state = {k: v.detach().cpu() for k, v in network.state_dict().items()}
-    return {"kind": "semantic", "clusters": cluster_network_outputs(network), "state_dict": state, **meta}
+    """A self-describing checkpoint of the cluster network: the classifier's, of its own
+    kind and with its number of clusters; `meta` says how it was made."""
+    return {**classifier_checkpoint(network, **meta), "kind": "semantic", "clusters": cluster_network_outputs(network)}
 
 
 def load_cluster_network(path: str | os.PathLike, device: str | torch.device = "auto") -> Classifier:
