@@ -10,7 +10,8 @@ Inputs: one IDX file of uint8 28x28 images (.gz or not), or 28x28 grayscale PNGs
 Outputs of decompress: an IDX file (gzipped if the name ends in .gz), or PNGs (one
 image: the name given; several: NAME-00000.png, NAME-00001.png, ...). A codec file
 is what the eval stages write (`data/sweep/codecs/DIMS/BITS.pt`, `data/headline/codec.pt`,
-`data/compressor/rd/codecs/WEIGHT.pt`): the autoencoder and its code model; without
+`data/compressor/rd/codecs/WEIGHT.pt`, `data/semantic/codecs/R.pt`): the model and
+its code model; without
 --codec, the one qae ships (qae/pretrained/CARD.md). The rate-distortion codecs,
 the shipped one too, search for cheaper codes while compressing (seconds per
 thousand images on a CPU); `--no-search` sends the encoder's rounding instead, fast

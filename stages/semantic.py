@@ -1,19 +1,21 @@
 """Stage semantic: the semantic-to-detail codec (params semantic). Learns its first index,
 a cluster, from the training images without labels, then scores the codec on the test set
-at each number of refinement bits: range-coded bits per image and the classifier's
-accuracy on what the receiver draws."""
+at each number of refinement bits through its bitstream: coded bits per image and the
+classifier's accuracy on what the receiver draws. Writes one codec file per number of
+refinement bits (`qae compress --codec`)."""
 
 import argparse
 from dataclasses import fields
+from pathlib import Path
 
 import torch
 
 from qae.images import load_split
-from qae.io import save_torch, write_json
+from qae.io import write_json
 from qae.live import training_log
 from qae.models import load_autoencoder, load_classifier
 from qae.params import load_params
-from qae.studies.semantic import SemanticConfig, learn_clusters, semantic_checkpoint, semantic_records
+from qae.studies.semantic import SemanticConfig, learn_clusters, semantic_codecs, semantic_records
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -23,7 +25,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--more-images", required=True, help="the other training split: all images join, unlabeled")
     parser.add_argument("--classifier", required=True, help="classifier checkpoint")
     parser.add_argument("--test", required=True, help="test split (.pt)")
-    parser.add_argument("--model", required=True, help="checkpoint of the cluster network to write")
+    parser.add_argument("--codecs", required=True, type=Path, help="folder for the codec files, R.pt per refine_bits R")
     parser.add_argument("--live", help="folder for the per-epoch training curve (dvclive)")
     parser.add_argument("--out", required=True, help="JSON records to write, one per number of refinement bits")
     args = parser.parse_args(argv)
@@ -34,12 +36,14 @@ def main(argv: list[str] | None = None) -> None:
     representation = load_autoencoder(args.representation)
     with training_log(args.live) as on_epoch:
         network, record = learn_clusters(representation, images, config, params["seed"], on_epoch)
-    save_torch(args.model, semantic_checkpoint(network, **record))
     codec = params["codec"]
-    records = semantic_records(
-        network, load_classifier(args.classifier), images, load_split(args.test), p["refine_bits"],
-        p["kmeans_iterations"], codec["smoothing"], codec["table_bits"], params["seed"],
+    codecs = semantic_codecs(
+        network, images, p["refine_bits"], p["kmeans_iterations"], codec["smoothing"], codec["table_bits"],
+        params["seed"],
     )  # fmt: skip
+    for bits, c in codecs.items():
+        c.save(args.codecs / f"{bits}.pt", **record)
+    records = semantic_records(codecs, load_classifier(args.classifier), load_split(args.test))
     for r in records:
         print(f"{r['setting']}: {r['bits_per_image']:.2f} bits, accuracy {r['accuracy']:.4f}")
     write_json(args.out, records)

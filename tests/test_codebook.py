@@ -2,7 +2,7 @@
 
 import torch
 
-from qae.codebook import kmeans, nearest_codeword
+from qae.codec.codebook import kmeans, nearest_codeword
 
 
 def two_kinds_of_image() -> torch.Tensor:

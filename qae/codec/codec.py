@@ -29,6 +29,8 @@ from qae.codec.entropy import (
     probabilities,
 )
 from qae.codec.search import CodeSearch, search_codes
+from qae.codec.semantic import KIND as SEMANTIC
+from qae.codec.semantic import SemanticCodec
 from qae.io import save_torch
 from qae.models import Autoencoder, autoencoder_checkpoint, autoencoder_from_checkpoint, read_checkpoint
 from qae.runtime import pick_device
@@ -196,24 +198,27 @@ def _model_from_checkpoint(ckpt: dict) -> Autoencoder:
     return vq_from_checkpoint(ckpt)
 
 
-def load_codec(path: str | os.PathLike, device: str | torch.device = "auto") -> Codec:
-    """A codec saved by `Codec.save`, on `device` ("auto": CUDA when present)."""
-    ckpt = read_checkpoint(path, "codec", "codec file")
+def load_codec(path: str | os.PathLike, device: str | torch.device = "auto") -> Codec | SemanticCodec:
+    """A codec saved by `Codec.save` or `SemanticCodec.save`, on `device` ("auto": CUDA
+    when present)."""
+    ckpt = read_checkpoint(path, ("codec", SEMANTIC), "codec file")
+    if ckpt["kind"] == SEMANTIC:
+        return SemanticCodec.from_checkpoint(ckpt, device)
     model = _model_from_checkpoint(ckpt["autoencoder"]).to(pick_device(device))
     search = None if ckpt["search"] is None else CodeSearch(**ckpt["search"])
     return Codec(model, ckpt["bits"], ckpt["counts"], ckpt["smoothing"], ckpt["table_bits"], search)
 
 
-def _as_codec(codec: Codec | str | os.PathLike) -> Codec:
+def _as_codec(codec: Codec | SemanticCodec | str | os.PathLike) -> Codec | SemanticCodec:
     return codec if isinstance(codec, Codec) else load_codec(codec)
 
 
-def compress(images: torch.Tensor, codec: Codec | str | os.PathLike) -> bytes:
+def compress(images: torch.Tensor, codec: Codec | SemanticCodec | str | os.PathLike) -> bytes:
     """Images -> bytes with `codec` (a Codec or the path of a saved one)."""
     return _as_codec(codec).compress(images)
 
 
-def decompress(data: bytes, codec: Codec | str | os.PathLike) -> torch.Tensor:
+def decompress(data: bytes, codec: Codec | SemanticCodec | str | os.PathLike) -> torch.Tensor:
     """Bytes from `compress` -> (N, 1, 28, 28) float images in [0, 1]."""
     return _as_codec(codec).decompress(data)
 

@@ -34,7 +34,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from qae.codebook import kmeans, nearest_codeword
+from qae.codec.codebook import kmeans, nearest_codeword
 from qae.codec.entropy import encode_codes, fit_counts, probabilities
 from qae.evaluate import classifier_accuracy, gzip_baseline
 from qae.images import as_unit_images
