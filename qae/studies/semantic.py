@@ -66,18 +66,20 @@ def learn_clusters(
     chosen = torch.randperm(len(images), generator=torch.Generator().manual_seed(seed))[: config.images]
     codes = representation.encode_float(images[chosen]).cpu()
     clustered, _ = cluster_codes(codes, "tsne_gmm", config.clusters, seed, config.perplexity)
-    network, record = learn(images[chosen], torch.from_numpy(clustered), config, config.epochs, seed, on_epoch)
+    network, record = train_cluster_network(
+        images[chosen], torch.from_numpy(clustered), config, config.epochs, seed, on_epoch
+    )
     history = record["history"]
     if config.relabel_epochs:  # one curve through both: the second's epochs follow the first's
         labeled = assign(network, images)
         shifted = None if on_epoch is None else lambda h: on_epoch({**h, "epoch": h["epoch"] + config.epochs})
-        network, more = learn(images, labeled, config, config.relabel_epochs, seed, shifted)
+        network, more = train_cluster_network(images, labeled, config, config.relabel_epochs, seed, shifted)
         history += [{**h, "epoch": h["epoch"] + config.epochs} for h in more["history"]]
     recipe = {**asdict(config), "seed": seed, "training_images": len(images)}
     return network.eval(), training_record(recipe, history, next(network.parameters()).device, start)
 
 
-def learn(
+def train_cluster_network(
     images: torch.Tensor,
     clusters: torch.Tensor,
     config: SemanticConfig,
@@ -121,17 +123,16 @@ def semantic_records(
     for bits, codec in codecs.items():
         data = codec.compress(images)
         codes = codec.decompress_codes(data)
-        decoded = codec.decode(codes)
-        clusters = codec.network.classes
+        decoded, sent, clusters = codec.decode(codes), codec.payload_bits(data), codec.network.classes
         records.append(
             {
                 "method": "semantic",
                 "setting": f"clusters={clusters}, refine_bits={bits}",
-                "bits_per_image": codec.payload_bits(data)["coded_bits"],
+                "bits_per_image": sent["coded_bits"],
                 "accuracy": classifier_accuracy(classifier, decoded, labels),
                 "mse": float(F.mse_loss(decoded, as_unit_images(images))),
                 "refine_bits": bits,
-                "cluster_bits": codec.payload_bits(data)["cluster_bits"],
+                "cluster_bits": sent["cluster_bits"],
                 "cluster_accuracy": mapping_accuracy(confusion_matrix(labels, codes[:, 0], clusters=clusters)),
             }
         )
