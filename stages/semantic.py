@@ -16,6 +16,7 @@ from qae.live import training_log
 from qae.models import load_autoencoder, load_classifier
 from qae.params import load_params
 from qae.studies.semantic import SemanticConfig, learn_clusters, semantic_codecs, semantic_records
+from qae.train import Augment
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -32,7 +33,9 @@ def main(argv: list[str] | None = None) -> None:
     params = load_params()
     p = params["semantic"]
     images = torch.cat([load_split(args.train)["images"], load_split(args.more_images)["images"]])
-    config = SemanticConfig(**{f.name: p[f.name] for f in fields(SemanticConfig)})
+    config = SemanticConfig(
+        **{**{f.name: p[f.name] for f in fields(SemanticConfig)}, "augment": Augment(**p["augment"])}
+    )
     representation = load_autoencoder(args.representation)
     with training_log(args.live) as on_epoch:
         network, record = learn_clusters(representation, images, config, params["seed"], on_epoch)

@@ -39,6 +39,6 @@ def shrink(params: dict) -> dict:
     p["vq"]["vqvae"].update(codebook_size=16)
     p["vq"]["rvq"].update(codebooks=2, codebook_size=16)
     p["vq"]["fsq"].update(groups=1, levels=[4, 4])
-    p["semantic"].update(images=200, clusters=4, perplexity=10, epochs=1, relabel_epochs=1, refine_bits=[0, 2])
-    p["semantic"].update(kmeans_iterations=2)
+    p["semantic"].update(images=200, clusters=4, perplexity=10, epochs=1, relabel_rounds=1, relabel_epochs=1)
+    p["semantic"].update(refine_bits=[0, 2], kmeans_iterations=2)
     return p

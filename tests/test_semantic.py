@@ -10,10 +10,19 @@ from qae.codec.semantic import assign
 from qae.mnist import read_idx
 from qae.models import AutoencoderConfig, Classifier, build_autoencoder
 from qae.studies.semantic import SemanticConfig, learn_clusters, semantic_codecs, semantic_records
+from qae.train import Augment
 from tests.helpers import SAMPLE_MIRROR
 
 QUICK = SemanticConfig(
-    images=120, clusters=4, perplexity=10, epochs=1, relabel_epochs=1, batch_size=32, lr=0.003, max_shift=2
+    images=120,
+    clusters=4,
+    perplexity=10,
+    epochs=1,
+    relabel_rounds=2,
+    relabel_epochs=1,
+    batch_size=32,
+    lr=0.003,
+    augment=Augment(10, 0.1, 2),
 )
 
 
@@ -49,9 +58,9 @@ def test_learning_the_clusters_twice_gives_the_same_network(representation, trai
     assert torch.equal(assign(network, train_images), assign(again, train_images))
 
 
-def test_the_training_record_runs_through_both_networks(representation, train_images):
+def test_the_training_record_runs_through_every_network(representation, train_images):
     _, record = learn_clusters(representation, train_images, QUICK, seed=1)
-    assert [h["epoch"] for h in record["history"]] == [1, 2]
+    assert [h["epoch"] for h in record["history"]] == [1, 2, 3]
     assert record["recipe"]["clusters"] == QUICK.clusters
 
 

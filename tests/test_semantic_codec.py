@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+import qae
 from qae.cli import main as qae_main
 from qae.codec.bitstream import BitstreamError
 from qae.codec.codec import load_codec
@@ -51,6 +52,12 @@ def test_a_bitstream_decodes_to_the_indices_it_was_made_from(codec, images):
 def test_what_the_receiver_draws_is_the_codeword_of_the_sent_indices(codec, images):
     codes = codec.encode(images[:20])
     assert torch.equal(codec.decompress(codec.compress(images[:20])), codec.decode(codes))
+
+
+def test_the_package_level_compress_and_decompress_take_a_semantic_codec(codec, images):
+    data = qae.compress(images[:20], codec)
+    assert data == codec.compress(images[:20])
+    assert torch.equal(qae.decompress(data, codec), codec.decompress(data))
 
 
 def test_skewed_clusters_cost_fewer_bits_than_uniform_ones(images):

@@ -210,7 +210,7 @@ def load_codec(path: str | os.PathLike, device: str | torch.device = "auto") -> 
 
 
 def _as_codec(codec: Codec | SemanticCodec | str | os.PathLike) -> Codec | SemanticCodec:
-    return codec if isinstance(codec, Codec) else load_codec(codec)
+    return codec if isinstance(codec, (Codec, SemanticCodec)) else load_codec(codec)
 
 
 def compress(images: torch.Tensor, codec: Codec | SemanticCodec | str | os.PathLike) -> bytes:

@@ -35,6 +35,11 @@ KIND = "semantic_codec"  # the `kind` of its files, beside `Codec`'s "codec"
 _LENGTH = struct.Struct(">I")
 
 
+def index_bits(count: int) -> int:
+    """Bits of a fixed-width index that takes `count` values (at least 1)."""
+    return max(1, math.ceil(math.log2(count)))
+
+
 @torch.inference_mode()
 def assign(network: Classifier, images: torch.Tensor) -> torch.Tensor:
     """The cluster `network` puts each image (uint8 or [0, 1]) in: (N,) int64 on the CPU."""
@@ -102,7 +107,7 @@ class SemanticCodec:
         self.network = network.eval()
         self.books = books
         self.refine_bits = refine_bits
-        self.cluster_bits = max(1, math.ceil(math.log2(network.classes)))
+        self.cluster_bits = index_bits(network.classes)
         self.cluster_counts, self.refine_counts = cluster_counts, refine_counts
         self.smoothing, self.table_bits = smoothing, table_bits
         self._cluster_probs = probabilities(cluster_counts, smoothing)
@@ -126,7 +131,7 @@ class SemanticCodec:
         clusters = assign(network, images) if clusters is None else clusters
         books = refinement_codebooks(images, clusters, network.classes, refine_bits, iterations, seed)
         index = refinement_index(images, clusters, books)
-        cluster_bits = max(1, math.ceil(math.log2(network.classes)))
+        cluster_bits = index_bits(network.classes)
         return cls(
             network,
             books,
@@ -173,9 +178,10 @@ class SemanticCodec:
                 f"made by another codec (id {header.codec_id.hex()}, dims {header.dims}); "
                 f"this one is the semantic codec id {self.id.hex()}"
             )
-        if len(payload) < _LENGTH.size or _LENGTH.unpack_from(payload)[0] > len(payload) - _LENGTH.size:
+        first = _LENGTH.unpack_from(payload)[0] if len(payload) >= _LENGTH.size else None
+        if first is None or first > len(payload) - _LENGTH.size:
             raise BitstreamError("corrupt: the cluster stream's length does not fit the payload")
-        split = _LENGTH.size + _LENGTH.unpack_from(payload)[0]
+        split = _LENGTH.size + first
         try:
             clusters = decode_codes(
                 payload[_LENGTH.size : split], self._cluster_probs, self.cluster_bits, self.cluster_bits, header.count
