@@ -54,6 +54,7 @@ def fields(
         "rd_98": num(compressor["rd"]["bits_at_98"]),
         "pca_97": num(methods["pca"]["bits_at_97"]),
         "semantic_97": num(methods["semantic"]["bits_at_97"]),
+        "semantic_98": num(methods["semantic"]["bits_at_98"]),
         "spearman_l2": num(conv["spearman"]["weight_decay"], 2),
         "clusters_accuracy": pct(digits["clusters"]["mapping_accuracy"]),
         "softmax_accuracy": pct(digits["softmax"]["mapping_accuracy"]),
