@@ -1,15 +1,15 @@
 """A semantic-to-detail codec: first what the digit is, then as much detail as the rate allows.
 
 The codec itself is the library's (`qae.codec.semantic.SemanticCodec`); this study learns
-its first index and scores it. The first index names
-a cluster of a learned representation, fitted on training images only: the codes of an
-autoencoder (the rate-distortion model's, by default) for a subset of the training
-images, embedded in 2-D by t-SNE and split by a Gaussian mixture (`qae.cluster`). t-SNE
-cannot place a new image, so a convnet (the classifier's architecture, one output per
-cluster) learns to predict those clusters from randomly distorted pixels; then, for a
-few rounds, a fresh one learns from the previous one's labels of every training image
-(self-labeling: each round votes out clusters' stray members). The last assigns every
-image the codec sees. Labels are never used to fit anything; they only score.
+its first index and scores it. The first index names a cluster of a learned
+representation, fitted on training images only: the codes of an autoencoder (the
+rate-distortion model's, by default) for a subset of the training images, embedded in
+2-D by t-SNE and split by a Gaussian mixture (`qae.cluster`). t-SNE cannot place a new
+image, so a convnet (the classifier's architecture, one output per cluster) learns to
+predict those clusters from randomly distorted pixels; then, for a few rounds, a fresh
+one learns from the previous one's labels of every training image (self-labeling: each
+round votes out clusters' stray members). The last assigns every image the codec sees.
+Labels are never used to fit anything; they only score.
 
 Rates are real: the test set goes through each codec's bitstream and back, and bits per
 image is the payload over the number of images.
@@ -105,8 +105,11 @@ def train_cluster_network(
     steps = epochs * -(-len(images) // config.batch_size)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr, total_steps=steps)
 
+    distort = any(asdict(config.augment).values())  # all 0: the images as they are
+
     def batch_loss(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return F.cross_entropy(model(random_affine(as_unit_images(x), config.augment, generator)), y)
+        x = as_unit_images(x)
+        return F.cross_entropy(model(random_affine(x, config.augment, generator) if distort else x), y)
 
     data = (with_channel(images).to(device), clusters.long().to(device))
     fit(model, optimizer, batch_loss, data, epochs, config.batch_size, generator, "cluster network", scheduler,
