@@ -33,8 +33,9 @@ def main(argv: list[str] | None = None) -> None:
     params = load_params()
     p = params["semantic"]
     images = torch.cat([load_split(args.train)["images"], load_split(args.more_images)["images"]])
+    augment = Augment(**p["augment"]) if any(p["augment"].values()) else None  # as compressor.rd's
     config = SemanticConfig(
-        **{**{f.name: p[f.name] for f in fields(SemanticConfig)}, "augment": Augment(**p["augment"])}
+        **{f.name: p[f.name] for f in fields(SemanticConfig) if f.name != "augment"}, augment=augment
     )
     representation = load_autoencoder(args.representation)
     with training_log(args.live) as on_epoch:

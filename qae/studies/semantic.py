@@ -46,7 +46,7 @@ class SemanticConfig:
     relabel_epochs: int  # of each of those
     batch_size: int
     lr: float  # peak of Adam's one-cycle schedule
-    augment: Augment  # random affine distortion of every training batch
+    augment: Augment | None  # random affine distortion of every training batch; None: none
 
 
 def learn_clusters(
@@ -105,11 +105,9 @@ def train_cluster_network(
     steps = epochs * -(-len(images) // config.batch_size)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr, total_steps=steps)
 
-    distort = any(asdict(config.augment).values())  # all 0: the images as they are
-
     def batch_loss(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         x = as_unit_images(x)
-        return F.cross_entropy(model(random_affine(x, config.augment, generator) if distort else x), y)
+        return F.cross_entropy(model(x if config.augment is None else random_affine(x, config.augment, generator)), y)
 
     data = (with_channel(images).to(device), clusters.long().to(device))
     fit(model, optimizer, batch_loss, data, epochs, config.batch_size, generator, "cluster network", scheduler,
