@@ -178,6 +178,7 @@ SCHEMA: dict[str, Check] = {
     "conv.denoising.patch": _int(0, 28),
     "conv.denoising.start": _choice(STARTS),
     "conv.denoising.lr_scale": _positive(),
+    "conv.denoising.epochs_scale": _positive(),
     "latent.dims": _int(2, 2),
     "latent.grid": _int(2, 1000),
     "latent.samples": _int(1, 10_000),

@@ -3,12 +3,11 @@ conv autoencoder of one dims under gaussian noise and occlusion of increasing st
 
 import argparse
 
-from qae.evaluate import evaluate_corrupted
 from qae.images import load_split
 from qae.io import write_json
 from qae.models import load_autoencoder, load_classifier
 from qae.params import load_params
-from qae.studies.conv import robustness_corruption, robustness_levels
+from qae.studies.conv import robustness_scores
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -25,12 +24,10 @@ def main(argv: list[str] | None = None) -> None:
     records = []
     for training, path in (("plain", args.plain), ("denoising", args.denoising)):
         model = load_autoencoder(path)
-        for kind, level in robustness_levels(r["noise_std"], r["patch"]):
-            corrupt = robustness_corruption(kind, level)
-            scores = evaluate_corrupted(model, classifier, test["images"], test["labels"], corrupt, params["seed"])
-            records.append(
-                {"dims": model.config.dims, "training": training, "corruption": kind, "level": level, **scores}
-            )
+        scores = robustness_scores(
+            model, classifier, test["images"], test["labels"], r["noise_std"], r["patch"], params["seed"]
+        )
+        records += [{"dims": model.config.dims, "training": training, **s} for s in scores]
     write_json(args.out, records)
 
 

@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> None:
     best, c = read_json(args.hparams), params["conv"]
     noisy = c["denoising"]
     config = AutoencoderConfig("conv", args.dims, "corrected", best["dropout"])
-    epochs = scaled_epochs(best["epochs"], c["tradeoff"]["epochs_scale"])
+    epochs = scaled_epochs(best["epochs"], (noisy if args.denoising else c["tradeoff"])["epochs_scale"])
     lr, corrupt, initial = best["lr"], None, None
     if args.denoising:
         corrupt = training_corruption(noisy["corruption"], noisy["noise_std"], noisy["patch"])

@@ -3,7 +3,19 @@ import math
 import pytest
 import torch
 
-from qae.studies.conv import Priors, SearchSetup, best_trial, run_search, sample_trials, scaled_epochs
+import qae.studies.conv as conv
+from qae.evaluate import evaluate_corrupted
+from qae.models import AutoencoderConfig, Classifier, build_autoencoder
+from qae.studies.conv import (
+    Priors,
+    SearchSetup,
+    best_trial,
+    robustness_corruption,
+    robustness_scores,
+    run_search,
+    sample_trials,
+    scaled_epochs,
+)
 
 PRIORS = Priors(
     lr=(1e-3, 1e-1),
@@ -77,3 +89,27 @@ def test_parallel_workers_give_the_same_records_as_one(images):
         torch.set_num_threads(threads)
     pooled = run_search(trials, setup, images[:64], images[64:], workers=2)
     assert [r["val_loss"] for r in inline] == [r["val_loss"] for r in pooled]
+
+
+def test_robustness_scores_the_clean_images_once_for_both_kinds(images, monkeypatch):
+    torch.manual_seed(0)
+    model, classifier = build_autoencoder(AutoencoderConfig("conv", 2, "corrected")).eval(), Classifier().eval()
+    labels = torch.arange(len(images)) % 10
+    calls = []
+
+    def counted(*args, **kwargs):
+        calls.append(args[4])
+        return evaluate_corrupted(*args, **kwargs)
+
+    monkeypatch.setattr(conv, "evaluate_corrupted", counted)
+    records = robustness_scores(model, classifier, images, labels, [0, 0.5], [0, 8], seed=0)
+    assert [(r["corruption"], r["level"]) for r in records] == [
+        ("noise", 0),
+        ("noise", 0.5),
+        ("occlusion", 0),
+        ("occlusion", 8),
+    ]
+    assert len(calls) == 3
+    assert {k: records[0][k] for k in ("mse", "accuracy")} == {k: records[2][k] for k in ("mse", "accuracy")}
+    patched = evaluate_corrupted(model, classifier, images, labels, robustness_corruption("occlusion", 8), 0)
+    assert records[3]["mse"] == patched["mse"] and records[3]["accuracy"] == patched["accuracy"]

@@ -26,9 +26,9 @@ import pandas as pd
 import torch
 
 from qae.corrupt import Corruption, gaussian_noise, occlude
-from qae.evaluate import reconstruction_mse
+from qae.evaluate import evaluate_corrupted, reconstruction_mse
 from qae.io import Progress
-from qae.models import AutoencoderConfig
+from qae.models import Autoencoder, AutoencoderConfig, Classifier
 from qae.runtime import DEVICE_ENV
 from qae.train import TrainConfig, train_autoencoder
 
@@ -185,6 +185,28 @@ def robustness_corruption(kind: str, level: float) -> Corruption:
     if kind == "noise":
         return lambda x, g: gaussian_noise(x, level, g)
     return lambda x, g: occlude(x, int(level), g)
+
+
+def robustness_scores(
+    model: Autoencoder,
+    classifier: Classifier,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    noise_std: list[float],
+    patch: list[int],
+    seed: int,
+) -> list[dict[str, Any]]:
+    """The model's MSE and accuracy at each robustness level, one record per (kind, level).
+    Level 0 of either kind is the clean test set: scored once."""
+    scored: dict[tuple[str, float], dict[str, float]] = {}
+    records = []
+    for kind, level in robustness_levels(noise_std, patch):
+        key = ("clean", 0) if level == 0 else (kind, level)
+        if key not in scored:
+            corrupt = robustness_corruption(kind, level)
+            scored[key] = evaluate_corrupted(model, classifier, images, labels, corrupt, seed)
+        records.append({"corruption": kind, "level": level, **scored[key]})
+    return records
 
 
 def robustness_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
