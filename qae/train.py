@@ -139,11 +139,14 @@ def train_classifier(
     seed: int,
     on_epoch: EpochLog | None = None,
     classes: int = 10,
+    augment: Augment | None = None,
+    desc: str = "classifier",
 ) -> tuple[Classifier, dict[str, Any]]:
     """Post 000's classifier, trained with cross-entropy, Adam under a one-cycle
     learning-rate schedule and random shifts of up to `max_shift` pixels: with half of
     MNIST's training set, that is what reaches 99% test accuracy in a few epochs.
-    `labels` may name other `classes` than the ten digits (clusters, say)."""
+    `labels` may name other `classes` than the ten digits (clusters, say); with
+    `augment`, random affine distortions take the place of the shifts."""
     start = time.perf_counter()
     generator = make_deterministic(seed)
     device = pick_device()
@@ -153,17 +156,21 @@ def train_classifier(
     steps = epochs * -(-len(x) // batch_size)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=steps)
 
+    def distort(xb: torch.Tensor) -> torch.Tensor:
+        return random_shift(xb, max_shift, generator) if augment is None else random_affine(xb, augment, generator)
+
     def batch_loss(xb: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
-        return F.cross_entropy(model(random_shift(as_unit_images(xb), max_shift, generator)), yb)
+        return F.cross_entropy(model(distort(as_unit_images(xb))), yb)
 
     history = fit(
-        model, optimizer, batch_loss, (x, y), epochs, batch_size, generator, "classifier", scheduler, on_epoch=on_epoch
+        model, optimizer, batch_loss, (x, y), epochs, batch_size, generator, desc, scheduler, on_epoch=on_epoch
     )
     recipe = {
         "epochs": epochs,
         "batch_size": batch_size,
         "lr": lr,
         "max_shift": max_shift,
+        "augment": None if augment is None else asdict(augment),
         "seed": seed,
         "images": len(x),
     }

@@ -30,8 +30,7 @@ from qae.evaluate import classifier_accuracy
 from qae.images import as_unit_images
 from qae.io import progress
 from qae.models import Autoencoder, Classifier
-from qae.runtime import make_deterministic, pick_device
-from qae.train import Augment, EpochLog, fit, random_affine, training_record, with_channel
+from qae.train import Augment, EpochLog, train_classifier, training_record
 
 
 @dataclass(frozen=True)
@@ -94,25 +93,13 @@ def train_cluster_network(
     on_epoch: EpochLog | None = None,
 ) -> Classifier:
     """A fresh cluster network taught to predict `clusters` from uint8 `images`: the
-    classifier's recipe (`qae.train.train_classifier`: cross-entropy, Adam, one-cycle),
-    with random affine distortions instead of its shifts: rotation and zoom make the
-    network learn the digit's shape rather than the noise in its clusters, and its test
-    clusters name the digit more often (measured: issue 14's notes). In eval mode."""
-    generator = make_deterministic(seed)
-    device = pick_device()
-    model = Classifier(config.clusters).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, fused=True)
-    steps = epochs * -(-len(images) // config.batch_size)
-    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr, total_steps=steps)
-
-    def batch_loss(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        x = as_unit_images(x)
-        return F.cross_entropy(model(x if config.augment is None else random_affine(x, config.augment, generator)), y)
-
-    data = (with_channel(images).to(device), clusters.long().to(device))
-    fit(model, optimizer, batch_loss, data, epochs, config.batch_size, generator, "cluster network", scheduler,
-        on_epoch=on_epoch)  # fmt: skip
-    return model
+    classifier's recipe with random affine distortions instead of its shifts: rotation
+    and zoom make the network learn the digit's shape rather than the noise in its
+    clusters, and its test clusters name the digit more often (measured: issue 14's
+    notes). In eval mode."""
+    args = (epochs, config.batch_size, config.lr, 0, seed, on_epoch, config.clusters, config.augment)
+    network, _ = train_classifier(images, clusters, *args, desc="cluster network")
+    return network
 
 
 def semantic_codecs(
