@@ -110,6 +110,11 @@ class Augment:
     scale: float  # relative zoom either way: 0.1 is 0.9x..1.1x
     shift: float  # translation either way, in pixels
 
+    @classmethod
+    def from_params(cls, section: dict[str, float]) -> Augment | None:
+        """The distortions a params section (degrees, scale, shift) asks for; None if all are 0."""
+        return cls(**section) if any(section.values()) else None
+
 
 def random_affine(x: torch.Tensor, augment: Augment, generator: torch.Generator) -> torch.Tensor:
     """Rotate, zoom and translate each (N, 1, H, W) image at random (bilinear, 0 outside)."""

@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> None:
         images = torch.cat([images, load_split(args.more_images)["images"]])
     weights = tuple(rd["rate_weights"])
     config = AutoencoderConfig(rd["arch"], rd["dims"], "corrected", entropy=True, rate_levels=len(weights))
-    augment = Augment(**rd["augment"]) if any(rd["augment"].values()) else None
+    augment = Augment.from_params(rd["augment"])
     train = TrainConfig(rd["epochs"], rd["batch_size"], rd["lr"], "bce", "adam", 0.0, weights, rd["schedule"], augment)
     with training_log(args.live) as on_epoch:
         model, record = train_autoencoder(config, images, train, params["seed"], on_epoch=on_epoch)

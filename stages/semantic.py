@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> None:
     params = load_params()
     p = params["semantic"]
     images = torch.cat([load_split(args.train)["images"], load_split(args.more_images)["images"]])
-    augment = Augment(**p["augment"]) if any(p["augment"].values()) else None  # as compressor.rd's
+    augment = Augment.from_params(p["augment"])
     config = SemanticConfig(
         **{f.name: p[f.name] for f in fields(SemanticConfig) if f.name != "augment"}, augment=augment
     )

@@ -180,6 +180,14 @@ def test_one_variable_rate_model_spends_fewer_bits_at_its_heavier_rate_level(dig
     assert (heavy.encode(digits[0], 8) != 128).sum() < (light.encode(digits[0], 8) != 128).sum()  # 128 stands for 0
 
 
+def test_augment_from_params_is_none_when_every_distortion_is_zero():
+    assert Augment.from_params({"degrees": 0, "scale": 0, "shift": 0}) is None
+
+
+def test_augment_from_params_keeps_each_distortion_of_its_section():
+    assert Augment.from_params({"degrees": 10, "scale": 0, "shift": 1.5}) == Augment(degrees=10, scale=0, shift=1.5)
+
+
 def test_random_affine_with_nothing_to_draw_leaves_images_unchanged(digits):
     x = digits[0][:16].float().div(255).unsqueeze(1)
     out = random_affine(x, Augment(degrees=0, scale=0, shift=0), torch.Generator().manual_seed(0))
