@@ -80,3 +80,21 @@ def test_every_refinement_bit_setting_is_a_record_on_the_rate_axis(network, trai
     assert bits[0] <= math.ceil(math.log2(QUICK.clusters)) + 2 * 32 / len(test_split["images"])
     assert all(r["method"] == "semantic" and 0 <= r["accuracy"] <= 1 for r in records)
     assert records[0]["mse"] > records[-1]["mse"]  # detail helps
+
+
+def test_the_records_classify_the_test_set_once_for_codecs_sharing_a_network(
+    network, train_images, test_split, monkeypatch
+):
+    import qae.studies.semantic as study
+
+    codecs = semantic_codecs(network, train_images, [0, 2, 3], 2, 0.5, 8, 0)
+    calls = []
+    monkeypatch.setattr(study, "assign", lambda net, images: calls.append(len(images)) or assign(net, images))
+    semantic_records(codecs, Classifier().eval(), test_split)
+    assert calls == [len(test_split["images"])]
+
+
+def test_encoding_with_known_clusters_matches_encoding_from_images(network, train_images, test_split):
+    codec = semantic_codecs(network, train_images, [2], 2, 0.5, 8, 0)[2]
+    images = test_split["images"]
+    assert torch.equal(codec.encode(images, assign(network, images)), codec.encode(images))

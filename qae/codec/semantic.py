@@ -149,10 +149,12 @@ class SemanticCodec:
             h.update(tensor.contiguous().numpy().tobytes())
         return h.digest()
 
-    def encode(self, images: torch.Tensor) -> torch.Tensor:
+    def encode(self, images: torch.Tensor, clusters: torch.Tensor | None = None) -> torch.Tensor:
         """Images (uint8 or [0, 1], (N, 28, 28) or (N, 1, 28, 28)) -> (N, 2) int64 indices:
-        the cluster, then the codeword within it."""
-        clusters = assign(self.network, images)
+        the cluster, then the codeword within it. `clusters`: this codec's network's
+        clusters of `images`, when already known (codecs that share a network)."""
+        if clusters is None:
+            clusters = assign(self.network, images)
         return torch.stack([clusters, refinement_index(images, clusters, self.books)], 1)
 
     def decode(self, codes: torch.Tensor) -> torch.Tensor:

@@ -97,8 +97,10 @@ def train_cluster_network(
     and zoom make the network learn the digit's shape rather than the noise in its
     clusters, and its test clusters name the digit more often (measured: issue 14's
     notes). In eval mode."""
-    args = (epochs, config.batch_size, config.lr, 0, seed, on_epoch, config.clusters, config.augment)
-    network, _ = train_classifier(images, clusters, *args, desc="cluster network")
+    network, _ = train_classifier(
+        images, clusters, epochs, config.batch_size, config.lr, max_shift=0, seed=seed, on_epoch=on_epoch,
+        classes=config.clusters, augment=config.augment, desc="cluster network",
+    )  # fmt: skip
     return network
 
 
@@ -128,8 +130,11 @@ def semantic_records(
     what the receiver draws, and how often the cluster alone names the digit (each
     cluster mapped to the digit it holds most often, as post 002 scores clusters)."""
     images, labels, records = test["images"], test["labels"], []
+    assigned: dict[int, torch.Tensor] = {}  # each network classifies the test set once
     for bits, codec in codecs.items():
-        data = codec.compress(images)
+        if id(codec.network) not in assigned:
+            assigned[id(codec.network)] = assign(codec.network, images)
+        data = codec.compress_codes(codec.encode(images, assigned[id(codec.network)]))
         codes = codec.decompress_codes(data)
         decoded, sent, clusters = codec.decode(codes), codec.payload_bits(data), codec.network.classes
         records.append(
