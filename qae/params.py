@@ -257,6 +257,7 @@ SCHEMA: dict[str, Check] = {
     "baselines.pca_bits": _list_of(_int(1, 16)),
     "baselines.kmeans_k": _list_of(_int(2, 30000)),  # at most the training images it starts from
     "baselines.kmeans_iterations": _int(1, 100),
+    "baselines.kmeans_tolerance": _below_one(),
 }
 OPAQUE = ("download.sha256",)  # mappings validated whole, not key by key
 

@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.more_images:
         train = torch.cat([train, load_split(args.more_images)["images"]])
     records += codebook_records(
-        classifier, train, images, labels, p["kmeans_k"], p["kmeans_iterations"], params["seed"]
+        classifier, train, images, labels, p["kmeans_k"], p["kmeans_iterations"], params["seed"], p["kmeans_tolerance"]
     )
     write_json(args.out, records)
     print(f"{len(records)} records")

@@ -3,6 +3,8 @@
 import torch
 
 from qae.codec.codebook import kmeans, nearest_codeword
+from qae.mnist import read_idx
+from tests.helpers import SAMPLE_MIRROR
 
 
 def two_kinds_of_image() -> torch.Tensor:
@@ -29,3 +31,10 @@ def test_kmeans_finds_the_means_of_two_clear_clusters():
 def test_kmeans_is_the_same_for_the_same_seed():
     images = torch.randint(0, 256, (50, 28, 28), dtype=torch.uint8)
     assert torch.equal(kmeans(images, 8, 3, seed=1), kmeans(images, 8, 3, seed=1))
+
+
+def test_kmeans_stops_once_an_iteration_moves_fewer_images_than_the_tolerance():
+    images = read_idx(SAMPLE_MIRROR / "train-images-idx3-ubyte.gz")[:300]
+    # The second iteration is the first that can compare; with a tolerance of 1 it always stops there.
+    assert torch.equal(kmeans(images, 16, 10, seed=1, tolerance=1.0), kmeans(images, 16, 2, seed=1))
+    assert not torch.equal(kmeans(images, 16, 10, seed=1), kmeans(images, 16, 2, seed=1))

@@ -87,7 +87,8 @@ def _encode(image: Image.Image, fmt: str, **options: Any) -> bytes:
 def _roundtrip(pixels: np.ndarray, fmt: str, options: dict[str, Any]) -> tuple[np.ndarray, int, int]:
     header = {"JPEG": jpeg_header_bytes, "WEBP": webp_header_bytes}.get(fmt, lambda data: 0)
     data = _encode(Image.fromarray(pixels, "L"), fmt, **options)
-    return np.asarray(Image.open(io.BytesIO(data)).convert("L")), len(data), header(data)
+    decoded = Image.open(io.BytesIO(data), formats=[fmt])  # named: Pillow need not probe every format
+    return np.asarray(decoded.convert("L")), len(data), header(data)
 
 
 def pillow_roundtrip(images: torch.Tensor, fmt: str, **options: Any) -> tuple[torch.Tensor, list[int], list[int]]:
@@ -215,10 +216,12 @@ def codebook_records(
     ks: list[int],
     iterations: int,
     seed: int,
+    tolerance: float = 0.0,
 ) -> list[dict[str, Any]]:
-    """A k-means codebook per k, and the training images as the codebook (nearest neighbour)."""
+    """A k-means codebook per k (see `kmeans` for `iterations` and `tolerance`), and the
+    training images as the codebook (nearest neighbour)."""
     records = [
-        codebook_record(classifier, kmeans(train, k, iterations, seed), images, labels, "kmeans", f"k={k}")
+        codebook_record(classifier, kmeans(train, k, iterations, seed, tolerance), images, labels, "kmeans", f"k={k}")
         for k in progress(ks, "k-means", unit="codebooks")
     ]
     everything = as_unit_images(train).flatten(1)
