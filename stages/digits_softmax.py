@@ -3,8 +3,6 @@ trained without labels (MSE, SGD with momentum)."""
 
 import argparse
 
-import torch
-
 from qae.images import load_split
 from qae.io import save_torch
 from qae.live import training_log
@@ -20,7 +18,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--live", help="folder for the per-epoch training curves (dvclive)")
     args = parser.parse_args(argv)
     params = load_params()
-    torch.set_num_threads(1)  # small convolutions: handing work between threads costs more than it gains
     p = params["digits"]
     with training_log(args.live) as on_epoch:
         model, record = train_softmax(
