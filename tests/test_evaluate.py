@@ -5,6 +5,7 @@ from qae.codec.evaluate import evaluate_bits, evaluate_search
 from qae.codec.search import CodeSearch
 from qae.evaluate import RAW_BITS, evaluate_quantized, gzip_baseline, score_codes
 from qae.models import AutoencoderConfig, Classifier, build_autoencoder
+from qae.runtime import eval_batch
 
 
 @pytest.fixture
@@ -66,3 +67,14 @@ def test_gzip_baseline_compresses_blank_images_far_better_than_noise():
     noise = gzip_baseline(torch.randint(0, 256, (100, 28, 28), dtype=torch.uint8))
     assert blank["ratio"] > 50 > 1.1 > noise["ratio"] - 0.1
     assert blank["bits_per_image"] == pytest.approx(RAW_BITS / blank["ratio"])
+
+
+def test_the_evaluation_batch_comes_from_the_environment_when_set(monkeypatch):
+    monkeypatch.setenv("QAE_EVAL_BATCH", "64")
+    assert eval_batch() == 64
+
+
+def test_a_bad_evaluation_batch_is_an_error_naming_the_variable(monkeypatch):
+    monkeypatch.setenv("QAE_EVAL_BATCH", "0")
+    with pytest.raises(ValueError, match=r"\$QAE_EVAL_BATCH"):
+        eval_batch()
