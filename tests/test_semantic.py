@@ -9,6 +9,7 @@ import torch
 from qae.codec.semantic import assign
 from qae.mnist import read_idx
 from qae.models import AutoencoderConfig, Classifier, build_autoencoder
+from qae.studies import semantic as study
 from qae.studies.semantic import SemanticConfig, learn_clusters, semantic_codecs, semantic_records
 from qae.train import Augment
 from tests.helpers import SAMPLE_MIRROR
@@ -85,8 +86,6 @@ def test_every_refinement_bit_setting_is_a_record_on_the_rate_axis(network, trai
 def test_the_records_classify_the_test_set_once_for_codecs_sharing_a_network(
     network, train_images, test_split, monkeypatch
 ):
-    import qae.studies.semantic as study
-
     codecs = semantic_codecs(network, train_images, [0, 2, 3], 2, 0.5, 8, 0)
     calls = []
     monkeypatch.setattr(study, "assign", lambda net, images: calls.append(len(images)) or assign(net, images))
