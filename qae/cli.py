@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         sub = commands.add_parser(name, help=help_text)
         shipped = f"default: the one qae ships, {CARD}"
         sub.add_argument("--codec", type=Path, default=CODEC, help=f"codec file (an eval stage's output); {shipped}")
-        sub.add_argument("--device", default="auto", help="auto (CUDA when present, the default), cpu, cuda, cuda:N")
+        sub.add_argument("--device", help="cpu, cuda, cuda:N or auto (CUDA if present); default: $QAE_DEVICE or auto")
         sub.add_argument("inputs", nargs="+", type=Path, help="IDX or PNG files" if name == "compress" else "bitstream")
         sub.add_argument("-o", "--out", required=True, type=Path, help="file to write")
         if name == "compress":

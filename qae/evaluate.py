@@ -35,7 +35,7 @@ def classifier_accuracy(
     device = _device(classifier)
     images, labels = images.to(device), labels.to(device)  # once: no host copy per batch
     correct = torch.zeros((), dtype=torch.long, device=device)
-    for s in batch_slices(len(images), batch_size or eval_batch()):
+    for s in batch_slices(len(images), batch_size or eval_batch(device)):
         correct += (classifier(as_unit_images(images[s])).argmax(1) == labels[s]).sum()
     return correct.item() / len(images)
 
@@ -58,7 +58,7 @@ def score_codes(
     correct = torch.zeros((), dtype=torch.long, device=device)
     squared = torch.zeros((), dtype=torch.float64, device=device)
     cross = torch.zeros((), dtype=torch.float64, device=device)
-    for s in batch_slices(len(images), batch_size or eval_batch()):
+    for s in batch_slices(len(images), batch_size or eval_batch(device)):
         x = as_unit_images(images[s])
         logits = model.decode_logits(codes[s], bits)
         x_hat = torch.sigmoid(logits)
@@ -99,7 +99,7 @@ def reconstruction_mse(model: Autoencoder, images: torch.Tensor, batch_size: int
     device = model.device
     images = images.to(device)  # once: no host copy per batch
     total = torch.zeros((), dtype=torch.float64, device=device)
-    for s in batch_slices(len(images), batch_size or eval_batch()):
+    for s in batch_slices(len(images), batch_size or eval_batch(device)):
         x = as_unit_images(images[s])
         total += F.mse_loss(model(x), x, reduction="sum").double()
     return total.item() / images[0].numel() / len(images)
@@ -130,7 +130,7 @@ def evaluate_corrupted(
     images, labels = images.to(device), labels.to(device)  # once: no host copy per batch
     correct = torch.zeros((), dtype=torch.long, device=device)
     squared = torch.zeros((), dtype=torch.float64, device=device)
-    for s in batch_slices(len(images), batch_size or eval_batch()):
+    for s in batch_slices(len(images), batch_size or eval_batch(device)):
         x = as_unit_images(images[s])
         x_hat = model(corrupted[s])
         correct += (classifier(x_hat).argmax(1) == labels[s]).sum()

@@ -373,9 +373,9 @@ def autoencoder_from_checkpoint(ckpt: dict[str, Any]) -> Autoencoder:
     return model.eval()
 
 
-def load_autoencoder(path: str | os.PathLike, device: str | torch.device = "auto") -> Autoencoder:
+def load_autoencoder(path: str | os.PathLike, device: str | torch.device | None = None) -> Autoencoder:
     """Rebuild a trained autoencoder from its checkpoint, in eval mode, on `device`
-    ("auto": CUDA when present)."""
+    (None: $QAE_DEVICE, else auto: CUDA when present)."""
     return autoencoder_from_checkpoint(read_checkpoint(path, "autoencoder")).to(pick_device(device))
 
 
@@ -388,6 +388,7 @@ def classifier_from_checkpoint(ckpt: dict[str, Any]) -> Classifier:
     return model.eval()
 
 
-def load_classifier(path: str | os.PathLike, device: str | torch.device = "auto") -> Classifier:
-    """Rebuild the trained classifier from its checkpoint, in eval mode, on `device`."""
+def load_classifier(path: str | os.PathLike, device: str | torch.device | None = None) -> Classifier:
+    """Rebuild the trained classifier from its checkpoint, in eval mode, on `device`
+    (None: $QAE_DEVICE, else auto)."""
     return classifier_from_checkpoint(read_checkpoint(path, "classifier")).to(pick_device(device))

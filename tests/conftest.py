@@ -1,9 +1,19 @@
-"""Shared fixtures: the repo's params."""
+"""Shared fixtures: the repo's params; the CPU for every test."""
 
 import pytest
 import yaml
 
+from qae.runtime import DEVICE_ENV
 from tests.helpers import ROOT
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cpu_device():
+    """The tests state CPU behaviour, exact to the bit: pin the device even where a GPU
+    is present (qae's default, auto, would pick it), module fixtures included."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(DEVICE_ENV, "cpu")
+        yield
 
 
 @pytest.fixture

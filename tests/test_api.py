@@ -50,6 +50,13 @@ def test_load_autoencoder_rebuilds_the_trained_model(model, images, tmp_path):
     assert torch.equal(loaded.reconstruct(images, 5), model.reconstruct(images, 5))
 
 
+def test_load_autoencoder_puts_the_model_on_the_qae_device_by_default(model, tmp_path, monkeypatch):
+    save_torch(tmp_path / "ae.pt", autoencoder_checkpoint(model, history=[]))
+    monkeypatch.setenv("QAE_DEVICE", "meta")  # a device every machine has, unlike CUDA
+    assert qae.load_autoencoder(tmp_path / "ae.pt").device == torch.device("meta")
+    assert qae.load_autoencoder(tmp_path / "ae.pt", "cpu").device == torch.device("cpu")
+
+
 def test_load_autoencoder_refuses_other_files(tmp_path):
     save_torch(tmp_path / "x.pt", {"kind": "classifier", "state_dict": {}})
     with pytest.raises(ValueError, match="not a qae autoencoder checkpoint"):

@@ -78,3 +78,8 @@ def test_a_bad_evaluation_batch_is_an_error_naming_the_variable(monkeypatch):
     monkeypatch.setenv("QAE_EVAL_BATCH", "0")
     with pytest.raises(ValueError, match=r"\$QAE_EVAL_BATCH"):
         eval_batch()
+
+
+def test_the_evaluation_batch_follows_the_model_device_not_the_environment():
+    assert eval_batch(torch.device("cuda")) == 1000  # $QAE_DEVICE is cpu in the tests
+    assert eval_batch(torch.device("cpu")) == 256

@@ -198,9 +198,9 @@ def _model_from_checkpoint(ckpt: dict) -> Autoencoder:
     return vq_from_checkpoint(ckpt)
 
 
-def load_codec(path: str | os.PathLike, device: str | torch.device = "auto") -> Codec | SemanticCodec:
-    """A codec saved by `Codec.save` or `SemanticCodec.save`, on `device` ("auto": CUDA
-    when present)."""
+def load_codec(path: str | os.PathLike, device: str | torch.device | None = None) -> Codec | SemanticCodec:
+    """A codec saved by `Codec.save` or `SemanticCodec.save`, on `device` (None: $QAE_DEVICE,
+    else auto: CUDA when present)."""
     ckpt = read_checkpoint(path, ("codec", SEMANTIC), "codec file")
     if ckpt["kind"] == SEMANTIC:
         return SemanticCodec.from_checkpoint(ckpt, device)

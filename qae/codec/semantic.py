@@ -46,7 +46,7 @@ def assign(network: Classifier, images: torch.Tensor) -> torch.Tensor:
     device = next(network.parameters()).device
     images = images.to(device)  # once: no host copy per batch
     return torch.cat(
-        [network(as_unit_images(images[s])).argmax(1).cpu() for s in batch_slices(len(images), eval_batch())]
+        [network(as_unit_images(images[s])).argmax(1).cpu() for s in batch_slices(len(images), eval_batch(device))]
     )
 
 
@@ -202,9 +202,9 @@ class SemanticCodec:
             raise BitstreamError("corrupt payload: an index names no codeword")
         return codes
 
-    def compress(self, images: torch.Tensor) -> bytes:
-        """Images -> one bitstream."""
-        return self.compress_codes(self.encode(images))
+    def compress(self, images: torch.Tensor, clusters: torch.Tensor | None = None) -> bytes:
+        """Images -> one bitstream; `clusters` as for `encode`."""
+        return self.compress_codes(self.encode(images, clusters))
 
     def decompress(self, data: bytes) -> torch.Tensor:
         """One bitstream -> (N, 1, 28, 28) float images in [0, 1]."""
@@ -234,8 +234,8 @@ class SemanticCodec:
         save_torch(path, ckpt)
 
     @classmethod
-    def from_checkpoint(cls, ckpt: dict[str, Any], device: str | torch.device = "auto") -> SemanticCodec:
-        """The codec a `save`d file's dict describes; its network on `device`."""
+    def from_checkpoint(cls, ckpt: dict[str, Any], device: str | torch.device | None = None) -> SemanticCodec:
+        """The codec a `save`d file's dict describes; its network on `device` (None: $QAE_DEVICE)."""
         network = classifier_from_checkpoint(ckpt["network"]).to(pick_device(device))
         return cls(
             network,

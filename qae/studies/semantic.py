@@ -134,7 +134,7 @@ def semantic_records(
     for bits, codec in codecs.items():
         if id(codec.network) not in assigned:
             assigned[id(codec.network)] = assign(codec.network, images)
-        data = codec.compress_codes(codec.encode(images, assigned[id(codec.network)]))
+        data = codec.compress(images, assigned[id(codec.network)])
         codes = codec.decompress_codes(data)
         decoded, sent, clusters = codec.decode(codes), codec.payload_bits(data), codec.network.classes
         records.append(

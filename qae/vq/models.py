@@ -208,6 +208,7 @@ def vq_from_checkpoint(ckpt: dict[str, Any]) -> VQAutoencoder:
     return model.eval()
 
 
-def load_vq_autoencoder(path: str | os.PathLike, device: str | torch.device = "auto") -> VQAutoencoder:
-    """Rebuild a trained VQ autoencoder from its checkpoint, in eval mode, on `device`."""
+def load_vq_autoencoder(path: str | os.PathLike, device: str | torch.device | None = None) -> VQAutoencoder:
+    """Rebuild a trained VQ autoencoder from its checkpoint, in eval mode, on `device`
+    (None: $QAE_DEVICE, else auto)."""
     return vq_from_checkpoint(read_checkpoint(path, KIND, "VQ autoencoder checkpoint")).to(pick_device(device))
