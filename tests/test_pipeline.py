@@ -296,8 +296,9 @@ def test_the_readme_api_example_runs(project, monkeypatch):
 
 def test_the_golden_metrics_of_the_shrunk_run_hold(project):
     """The shrunk run's headline numbers, against tests/golden/e2e.json: accuracies
-    within 0.011 (two of the 200 test images), every other number within 2%. Exact on
-    the machine and thread count that wrote the file; the tolerance admits other CPUs.
+    within 0.011 (two of the 200 test images), the `SHARES` within theirs, every other
+    number within 2%. Exact on the machine and thread count that wrote the file; the
+    tolerances admit other CPUs (checked on one with AVX2 and one with AVX-512).
     A change that moves a result fails here; if it is meant, rewrite the file with
     `QAE_WRITE_GOLDEN=1 pytest tests/test_pipeline.py` and say why in the commit."""
     root, _, _ = project
@@ -312,10 +313,15 @@ def test_the_golden_metrics_of_the_shrunk_run_hold(project):
                 assert value == got, f"{path}: {key} is {got}, golden {value}"
             elif "accuracy" in key:
                 assert got == pytest.approx(value, abs=0.011), f"{path}: {key}"
+            elif key in SHARES:
+                assert got == pytest.approx(value, abs=SHARES[key]), f"{path}: {key}"
             else:
                 assert got == pytest.approx(value, rel=0.02, abs=1e-9), f"{path}: {key}"
 
 
+# Shares of a few discrete things in the shrunk run, and how far another CPU moved them:
+# the latent grid's discontinuous basin borders (12 x 12 points) went 0.14 -> 0.24, AVX2 to AVX-512.
+SHARES = {"discontinuous_borders": 0.15}
 GOLDEN_FILES = [
     "metrics/headline.json",
     "metrics/classifier.json",
