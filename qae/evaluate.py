@@ -15,7 +15,7 @@ import torch.nn.functional as F
 
 from qae.images import as_unit_images, batch_slices
 from qae.models import Autoencoder, Classifier
-from qae.runtime import eval_batch
+from qae.runtime import device_of, eval_batch
 
 if TYPE_CHECKING:
     from qae.corrupt import Corruption
@@ -23,16 +23,12 @@ if TYPE_CHECKING:
 RAW_BITS = 28 * 28 * 8  # an MNIST image as stored: 784 pixels of 8 bits
 
 
-def _device(model: torch.nn.Module) -> torch.device:
-    return next(model.parameters()).device
-
-
 @torch.inference_mode()
 def classifier_accuracy(
     classifier: Classifier, images: torch.Tensor, labels: torch.Tensor, batch_size: int | None = None
 ) -> float:
     """Share of `images` (uint8 or [0, 1]) that `classifier` labels correctly."""
-    device = _device(classifier)
+    device = device_of(classifier)
     images, labels = images.to(device), labels.to(device)  # once: no host copy per batch
     correct = torch.zeros((), dtype=torch.long, device=device)
     for s in batch_slices(len(images), batch_size or eval_batch(device)):

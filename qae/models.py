@@ -21,7 +21,7 @@ from torch import nn
 
 from qae.images import MNIST_MEAN, MNIST_STD, as_unit_images, batch_slices
 from qae.quantize import Bottleneck, EntropyBottleneck
-from qae.runtime import pick_device
+from qae.runtime import device_of, pick_device
 
 RECIPES = ("post", "corrected")  # the posts' bottleneck as written, or corrected (see Bottleneck)
 
@@ -103,7 +103,8 @@ class Autoencoder(nn.Module):
 
     @property
     def device(self) -> torch.device:
-        return next(self.parameters()).device
+        """Where its parameters are."""
+        return device_of(self)
 
     def logits(self, x: torch.Tensor, bits: int | None = None) -> torch.Tensor:
         """(N, 1, 28, 28) in [0, 1] -> (N, 1, 28, 28) pre-sigmoid reconstruction."""

@@ -11,7 +11,10 @@ reruns nothing whose result would not change:
   an Optuna storage (a database URL or a journal file path), it runs as an Optuna study
   that other machines can work too (qae.studies.conv_optuna), with the same records.
 The results of a run depend on the device and, on a CPU, on the thread count (float
-sums are ordered by the threads); both go into every checkpoint (`run_info`).
+sums are ordered by the threads) and the vector instructions PyTorch's kernels use (AVX2
+and AVX-512 round differently); all three go into every checkpoint (`run_info`). A run's
+time does not: outputs are a function of code, params and machine alone, so a rerun on
+the same machine writes the same bytes (`bench/pipeline.py` times the stages).
 """
 
 from __future__ import annotations
@@ -68,6 +71,11 @@ def search_storage() -> str | None:
     return os.environ.get(SEARCH_STORAGE_ENV, "").strip() or None
 
 
+def device_of(module: torch.nn.Module) -> torch.device:
+    """The device `module`'s parameters are on (a module with none: the CPU)."""
+    return next(module.parameters(), torch.empty(0)).device
+
+
 def make_deterministic(seed: int) -> torch.Generator:
     """Seed torch, forbid nondeterministic kernels; return a CPU generator for batch order."""
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # cuBLAS needs it to be deterministic
@@ -76,13 +84,13 @@ def make_deterministic(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 
-def run_info(device: torch.device, seconds: float) -> dict[str, object]:
+def run_info(device: torch.device) -> dict[str, object]:
     """What a run ran on, for its checkpoint: results depend on all of it."""
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or platform.machine()
     return {
         "device": str(device),
         "device_name": name,
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),  # the CPU kernels' instruction set
         "torch": str(torch.__version__),
         "threads": torch.get_num_threads(),
-        "seconds": round(seconds, 1),
     }

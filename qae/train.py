@@ -10,7 +10,6 @@ which the stages save in the checkpoint.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
@@ -85,9 +84,9 @@ def fit(
     return history
 
 
-def training_record(recipe: dict[str, Any], history: list[dict[str, float]], device: torch.device, start: float):
+def training_record(recipe: dict[str, Any], history: list[dict[str, float]], device: torch.device) -> dict[str, Any]:
     """What a checkpoint keeps about its training: the recipe, the losses, the run."""
-    return {"recipe": recipe, "history": history, "run": run_info(device, time.perf_counter() - start)}
+    return {"recipe": recipe, "history": history, "run": run_info(device)}
 
 
 def random_shift(x: torch.Tensor, max_shift: int, generator: torch.Generator) -> torch.Tensor:
@@ -152,7 +151,6 @@ def train_classifier(
     MNIST's training set, that is what reaches 99% test accuracy in a few epochs.
     `labels` may name other `classes` than the ten digits (clusters, say); with
     `augment`, random affine distortions take the place of the shifts."""
-    start = time.perf_counter()
     generator = make_deterministic(seed)
     device = pick_device()
     x, y = with_channel(images).to(device), labels.long().to(device)
@@ -179,7 +177,7 @@ def train_classifier(
         "seed": seed,
         "images": len(x),
     }
-    return model, training_record(recipe, history, device, start)
+    return model, training_record(recipe, history, device)
 
 
 class _BCEWithLogits(torch.autograd.Function):
@@ -272,7 +270,6 @@ def train_autoencoder(
     a copy of its weights (fine-tuning) instead of a fresh initialization. With
     `train.augment`, each batch is distorted first and the distorted image is the target.
     """
-    start = time.perf_counter()
     generator = make_deterministic(seed)
     device = pick_device()
     model = build_autoencoder(config).to(device)
@@ -315,4 +312,4 @@ def train_autoencoder(
     if model.bottleneck.calibrated:
         model.bottleneck.fit_range(model.encode_float(data[0]))
     recipe = {**asdict(train), "seed": seed, "images": len(images), "denoising": corrupt is not None}
-    return model, training_record(recipe, history, device, start)
+    return model, training_record(recipe, history, device)

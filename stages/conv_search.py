@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> None:
     best = best_trial(records)
     out = Path(args.out_dir)
     write_json(out / "trials.json", records)
-    columns = ["trial", *HPARAMS, "epochs_run", "val_loss", "seconds", "status"]
+    columns = ["trial", *HPARAMS, "epochs_run", "val_loss", "status"]
     write_text(out / "trials.csv", pd.DataFrame(records, columns=columns).to_csv(index=False, float_format="%.6g"))
     write_json(out / "best.json", {k: best[k] for k in HPARAMS})
     print(f"best of {len(records)} trials: {best}")

@@ -166,7 +166,7 @@ def test_checkpoints_record_the_recipe_and_what_they_ran_on(project):
     root, params, _ = project
     ckpt = torch.load(root / "data/sweep/models/2.pt", weights_only=True)
     assert ckpt["recipe"]["epochs"] == params["sweep"]["epochs"] and ckpt["recipe"]["seed"] == params["seed"]
-    assert ckpt["run"]["device"] == "cpu" and ckpt["run"]["threads"] >= 1 and ckpt["run"]["seconds"] >= 0
+    assert ckpt["run"]["device"] == "cpu" and ckpt["run"]["threads"] >= 1 and "seconds" not in ckpt["run"]
     rd = torch.load(root / "data/compressor/rd/model.pt", weights_only=True)
     assert list(rd["recipe"]["rate_weights"]) == params["compressor"]["rd"]["rate_weights"]
 

@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 import torch
 
-from qae.models import AutoencoderConfig
+from qae.io import save_torch
+from qae.models import AutoencoderConfig, autoencoder_checkpoint
 from qae.train import (
     Augment,
     DivergedError,
@@ -105,8 +106,18 @@ def test_the_training_record_holds_the_recipe_and_what_it_ran_on(digits):
     _, record = train_autoencoder(AutoencoderConfig("linear", 4, "corrected"), digits[0], train, seed=5)
     assert record["recipe"]["lr"] == train.lr and record["recipe"]["seed"] == 5
     assert record["recipe"]["images"] == len(digits[0])
-    assert set(record["run"]) == {"device", "device_name", "torch", "threads", "seconds"}
-    assert record["run"]["threads"] == torch.get_num_threads() and record["run"]["seconds"] >= 0
+    assert set(record["run"]) == {"device", "device_name", "cpu_capability", "torch", "threads"}
+    assert record["run"]["threads"] == torch.get_num_threads()
+    assert record["run"]["cpu_capability"] == torch.backends.cpu.get_cpu_capability()
+
+
+def test_training_twice_writes_the_same_checkpoint_bytes(digits, tmp_path):
+    # No wall time or other run-to-run state in a checkpoint: a rerun leaves dvc.lock as it was.
+    config = AutoencoderConfig("linear", 4, "corrected")
+    for name in ("first.pt", "second.pt"):
+        model, record = train_autoencoder(config, digits[0], recipe(2), seed=3)
+        save_torch(tmp_path / name, autoencoder_checkpoint(model, **record))
+    assert (tmp_path / "first.pt").read_bytes() == (tmp_path / "second.pt").read_bytes()
 
 
 def test_a_nan_loss_stops_training_with_a_clear_error(digits):

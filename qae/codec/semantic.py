@@ -29,7 +29,7 @@ from qae.codec.entropy import decode_codes, encode_codes, fit_counts, probabilit
 from qae.images import as_unit_images, batch_slices
 from qae.io import save_torch
 from qae.models import Classifier, classifier_checkpoint, classifier_from_checkpoint
-from qae.runtime import eval_batch, pick_device
+from qae.runtime import device_of, eval_batch, pick_device
 
 KIND = "semantic_codec"  # the `kind` of its files, beside `Codec`'s "codec"
 _LENGTH = struct.Struct(">I")
@@ -43,7 +43,7 @@ def index_bits(count: int) -> int:
 @torch.inference_mode()
 def assign(network: Classifier, images: torch.Tensor) -> torch.Tensor:
     """The cluster `network` puts each image (uint8 or [0, 1]) in: (N,) int64 on the CPU."""
-    device = next(network.parameters()).device
+    device = device_of(network)
     images = images.to(device)  # once: no host copy per batch
     return torch.cat(
         [network(as_unit_images(images[s])).argmax(1).cpu() for s in batch_slices(len(images), eval_batch(device))]

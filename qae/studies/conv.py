@@ -18,7 +18,6 @@ import math
 import multiprocessing
 import os
 import random
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,7 +94,6 @@ def _init_worker(train: torch.Tensor, val: torch.Tensor, counter: Any, gpus: int
 
 def run_trial(index: int, trial: dict[str, float], setup: SearchSetup) -> dict[str, Any]:
     """Train one conv autoencoder with `trial`'s hyper-parameters; its record."""
-    start = time.perf_counter()
     record: dict[str, Any] = {"trial": index, **trial, "epochs_run": scaled_epochs(trial["epochs"], setup.epochs_scale)}
     try:
         config = AutoencoderConfig("conv", setup.dims, "corrected", trial["dropout"])
@@ -105,7 +103,7 @@ def run_trial(index: int, trial: dict[str, float], setup: SearchSetup) -> dict[s
         status = "ok" if math.isfinite(val_loss) else "diverged"
     except Exception as err:  # a failed trial is a result to record, not a reason to stop the search
         val_loss, status = float("nan"), f"failed: {type(err).__name__}: {err}"
-    return {**record, "val_loss": val_loss, "status": status, "seconds": round(time.perf_counter() - start, 2)}
+    return {**record, "val_loss": val_loss, "status": status}
 
 
 def _run(args: tuple[int, dict[str, float], SearchSetup]) -> dict[str, Any]:

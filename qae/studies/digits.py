@@ -8,7 +8,6 @@ correctly. Labels are used only here, to score, never to fit a clustering.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import numpy as np
@@ -65,7 +64,6 @@ def train_softmax(
     same normalized images, which it cannot reach (background -0.42, ink up to 2.8)."""
     if recipe not in SOFTMAX_RECIPES:
         raise ValueError(f"unknown softmax recipe {recipe!r}; one of {', '.join(SOFTMAX_RECIPES)}")
-    start = time.perf_counter()
     generator = make_deterministic(seed)
     device = pick_device()
     model = SoftmaxAutoencoder(AutoencoderConfig("softmax", 10, recipe)).to(device)
@@ -86,7 +84,7 @@ def train_softmax(
     )
     record = {"recipe": recipe, "epochs": epochs, "batch_size": batch_size, "optimizer": optimizer, "lr": lr}
     record["momentum"] = momentum
-    return model, training_record({**record, "seed": seed, "images": len(images)}, history, device, start)
+    return model, training_record({**record, "seed": seed, "images": len(images)}, history, device)
 
 
 POST_002_MAPPING_ACCURACY = 0.40  # post 002's softmax-neuron mapping, on its test set

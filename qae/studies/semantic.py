@@ -17,7 +17,6 @@ image is the payload over the number of images.
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -30,6 +29,7 @@ from qae.evaluate import classifier_accuracy
 from qae.images import as_unit_images
 from qae.io import progress
 from qae.models import Autoencoder, Classifier
+from qae.runtime import device_of
 from qae.train import Augment, EpochLog, train_classifier, training_record
 
 
@@ -60,7 +60,6 @@ def learn_clusters(
     that predicts those clusters, then `relabel_rounds` rounds of a fresh one taught the
     previous one's clusters of every image. Returns the last network and the training
     record of all of them (one curve: each network's epochs follow the previous one's)."""
-    start = time.perf_counter()
     if not config.clusters <= config.images <= len(images):
         raise ValueError(
             f"semantic.images: {config.images} must lie in semantic.clusters ({config.clusters})"
@@ -81,7 +80,7 @@ def learn_clusters(
         labeled = assign(network, images)
         network = train_cluster_network(images, labeled, config, config.relabel_epochs, seed + round_, logged)
     recipe = {**asdict(config), "seed": seed, "training_images": len(images)}
-    return network, training_record(recipe, history, next(network.parameters()).device, start)
+    return network, training_record(recipe, history, device_of(network))
 
 
 def train_cluster_network(

@@ -30,7 +30,7 @@ from vector_quantize_pytorch import FSQ, ResidualVQ, VectorQuantize
 
 from qae.images import as_unit_images, batch_slices
 from qae.models import AutoencoderConfig, build_autoencoder, read_checkpoint
-from qae.runtime import pick_device
+from qae.runtime import device_of, pick_device
 
 QUANTIZERS = ("vqvae", "rvq", "fsq")
 KIND = "vq_autoencoder"  # the checkpoint kind (qae.models' are "autoencoder", "classifier", "codec")
@@ -141,7 +141,8 @@ class VQAutoencoder(nn.Module):
 
     @property
     def device(self) -> torch.device:
-        return next(self.parameters()).device
+        """Where its parameters are."""
+        return device_of(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(N, 1, 28, 28) in [0, 1] -> reconstruction in [0, 1] through the quantizer."""

@@ -3,7 +3,6 @@ quantizer's commitment loss; the codebooks learn by EMA inside the forward pass.
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict
 from typing import Any
 
@@ -37,7 +36,6 @@ def train_vq_autoencoder(
 ) -> tuple[VQAutoencoder, dict[str, Any]]:
     """Train on `images` (uint8 or [0, 1]) with `train`'s loss, optimizer, schedule and
     augmentation (its rate weights do not apply); returns the model and its record."""
-    start = time.perf_counter()
     generator = make_deterministic(seed)
     device = pick_device()
     model = build_vq_autoencoder(config).to(device)
@@ -65,4 +63,4 @@ def train_vq_autoencoder(
     batches = (train.epochs, train.batch_size, generator, desc, scheduler, progress, on_epoch)
     history = fit(model, optimizer, batch_loss, data, *batches)
     recipe = {**asdict(train), "seed": seed, "images": len(images)}
-    return model, training_record(recipe, history, device, start)
+    return model, training_record(recipe, history, device)
