@@ -15,7 +15,8 @@ from qae.images import as_unit_images
 def nearest_codeword(images: torch.Tensor, codebook: torch.Tensor, batch_size: int = 2048) -> torch.Tensor:
     """Index of each (N, 784) row's nearest (Euclidean) row of `codebook` (K, 784)."""
     squared = (codebook * codebook).sum(1)  # |x|^2 is the same for every codeword: left out
-    return torch.cat([(squared - 2 * xb @ codebook.T).argmin(1) for xb in images.split(batch_size)])
+    # |c|^2 - 2 x.c, in place in the product: a (batch, K) temporary less per batch.
+    return torch.cat([(xb @ codebook.T).mul_(-2).add_(squared).argmin(1) for xb in images.split(batch_size)])
 
 
 def kmeans(images: torch.Tensor, k: int, iterations: int, seed: int, tolerance: float = 0.0) -> torch.Tensor:
