@@ -1,6 +1,6 @@
 """The whole pipeline from scratch, timed stage by stage, beside the posts' code.
 
-    python bench/pipeline.py --mnist ../shared/data/mnist [--reference seed_reference.py] [--keep DIR]
+    python bench/pipeline.py --mnist /path/to/local/mnist [--reference seed_reference.py] [--keep DIR]
 
 Clones this repository's HEAD into a temporary folder, runs `dvc repro --force` there
 with the local MNIST mirror (every stage: a clone holds the metrics git keeps, and DVC
@@ -8,13 +8,15 @@ would skip a stage whose deps match the lock and whose outputs are all in git), 
 times each stage from DVC's own log (a stage's time runs from its "Running stage" line
 to the next one, so DVC's hashing and caching count too).
 Prints a table (stage, seconds, share), the time per study and in total, and the
-machine. With --reference (the posts' code as written), it also runs that code for two
-epochs of each model and extrapolates the posts' own study (post 000: 20 classifier
-epochs; 50 autoencoder epochs for each of the sweep's dims, each scored at six bits
-levels), to compare with qae's run of the same study (download to sweep_report) in
-the same benchmark. --markdown writes the same table as a markdown file
-(bench/pipeline.md is this script's output, not typed by hand) and --json the raw
-numbers.
+machine, and how many of the run's outputs have the bytes the commit's own dvc.lock
+records: outputs depend on code, params and machine only (no times inside), so on the
+machine that made a lock all of them should, and a rerun there verifies it. With
+--reference (the posts' code as written), it also runs that code for two epochs of each
+model and extrapolates the posts' own study (post 000: 20 classifier epochs; 50
+autoencoder epochs for each of the sweep's dims, each scored at six bits levels), to
+compare with qae's run of the same study (download to sweep_report) in the same
+benchmark. --markdown writes the same table as a markdown file (bench/pipeline.md is
+this script's output, not typed by hand) and --json the raw numbers.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ def machine() -> dict[str, object]:
         import torch
 
         info |= {"torch": torch.__version__, "threads": torch.get_num_threads()}
+        info["cpu_capability"] = torch.backends.cpu.get_cpu_capability()  # AVX2 and AVX-512 kernels round differently
         if torch.cuda.is_available():
             info["gpu"] = torch.cuda.get_device_name(0)
     except ImportError:
@@ -78,6 +81,19 @@ def time_repro(workdir: Path, env: dict[str, str]) -> tuple[list[tuple[str, floa
     end = time.perf_counter()
     stages = [(name, (marks[i + 1][1] if i + 1 < len(marks) else end) - t) for i, (name, t) in enumerate(marks)]
     return stages, end - start
+
+
+def lock_outputs(lock_text: str) -> dict[str, str]:
+    """Each output path in a dvc.lock and the hash it records."""
+    stages = (yaml.safe_load(lock_text) or {}).get("stages", {})
+    return {out["path"]: out.get("md5", "") for stage in stages.values() for out in stage.get("outs", [])}
+
+
+def compare_locks(committed: str, rerun: str) -> dict[str, object]:
+    """How many outputs of `rerun`'s lock have the bytes `committed`'s records, and which differ."""
+    before, after = lock_outputs(committed), lock_outputs(rerun)
+    differ = sorted(path for path, md5 in after.items() if before.get(path) != md5)
+    return {"outputs": len(after), "same": len(after) - len(differ), "differ": differ}
 
 
 def study_of(stage: str) -> str:
@@ -127,7 +143,7 @@ def markdown(result: dict) -> str:
         "# `dvc repro` from scratch, timed",
         "",
         f"Written by `bench/pipeline.py` (commit {result['commit']}). Machine: {m.get('cpu')}, "
-        f"{m.get('cores')} cores, {m.get('threads')} torch threads, "
+        f"{m.get('cores')} cores ({m.get('cpu_capability')} kernels), {m.get('threads')} torch threads, "
         f"{m.get('gpu', 'no GPU')}; torch {m.get('torch')}, Python {m.get('python')}.",
         "",
         f"**Total: {total / 60:.1f} min** ({total:.0f} s). The seeds' study (download to "
@@ -138,6 +154,13 @@ def markdown(result: dict) -> str:
         lines += [
             f"The posts' code for the same study (extrapolated from {REFERENCE_EPOCHS} epochs of each model in "
             f"the same benchmark): {posts:.0f} s, **{posts / result['seeds_study_s']:.1f}x** qae's time.",
+        ]
+    if "lock" in result:
+        lock = result["lock"]
+        lines += [
+            "",
+            f"**Lock:** {lock['same']} of {lock['outputs']} outputs have the bytes the commit's dvc.lock records"
+            + (f"; these differ: {', '.join(f'`{p}`' for p in lock['differ'])}." if lock["differ"] else "."),
         ]
     studies: dict[str, float] = {}
     for name, s in result["stages"]:
@@ -166,10 +189,15 @@ def main(argv: list[str] | None = None) -> None:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=repo, capture_output=True, text=True)
         env = dict(os.environ, QAE_MNIST_MIRROR=str(args.mnist.resolve()), DVC_NO_ANALYTICS="1")
         env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"  # stage commands say `python`
+        committed = (repo / "dvc.lock").read_text() if (repo / "dvc.lock").exists() else ""
         stages, total = time_repro(repo, env)
         result = {"commit": commit.stdout.strip(), "machine": machine(), "stages": stages, "total_s": total}
+        result["lock"] = compare_locks(committed, (repo / "dvc.lock").read_text())
         print(f"\ncommit {result['commit']} on {result['machine']}\n")
         print(table(stages, total))
+        lock = result["lock"]
+        print(f"\n{lock['same']} of {lock['outputs']} outputs as the commit's dvc.lock records")
+        print(f"differ: {lock['differ']}")
         seeds = sum(s for name, s in stages if name.split("@")[0] in SEEDS_STUDY)
         result["seeds_study_s"] = seeds
         print(f"\nthe seeds' study (download .. sweep_report, headline): {seeds:.1f} s")
