@@ -96,6 +96,15 @@ def compare_locks(committed: str, rerun: str) -> dict[str, object]:
     return {"outputs": len(after), "same": len(after) - len(differ), "differ": differ}
 
 
+def folders(paths: list[str]) -> str:
+    """Paths grouped by folder, for a line a person reads: `data/qat/models/` (14), `README.md`."""
+    counts: dict[str, int] = {}
+    for path in paths:
+        folder = path.rsplit("/", 1)[0] + "/" if "/" in path else path
+        counts[folder] = counts.get(folder, 0) + 1
+    return ", ".join(f"`{f}`" + (f" ({n})" if n > 1 else "") for f, n in counts.items())
+
+
 def study_of(stage: str) -> str:
     """The study a stage belongs to, from its name."""
     base = stage.split("@")[0]
@@ -160,7 +169,7 @@ def markdown(result: dict) -> str:
         lines += [
             "",
             f"**Lock:** {lock['same']} of {lock['outputs']} outputs have the bytes the commit's dvc.lock records"
-            + (f"; these differ: {', '.join(f'`{p}`' for p in lock['differ'])}." if lock["differ"] else "."),
+            + (f"; these differ: {folders(lock['differ'])}." if lock["differ"] else "."),
         ]
     studies: dict[str, float] = {}
     for name, s in result["stages"]:
