@@ -1,11 +1,12 @@
 # `make repro`: set up (once) and run the whole pipeline. `make test`: set up and run the tests.
 # Offline? Point QAE_MNIST_MIRROR at a folder (or URL) holding the four MNIST .gz files.
 # `make bench BENCH_ARGS="--mnist DIR --reference seed_reference.py"`: the pipeline timed (bench/README.md).
+# `make verify [VERIFY_STAGES="..."]`: rerun stages, check dvc.lock keeps its bytes.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: repro test bench lock
+.PHONY: repro test bench verify lock
 
 # The pinned versions (requirements.lock), then qae itself; `pip install -e '.[dev]'` works too.
 $(BIN)/.installed: pyproject.toml requirements.lock
@@ -26,6 +27,17 @@ test: $(BIN)/.installed
 
 bench: $(BIN)/.installed
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python bench/pipeline.py $(BENCH_ARGS)
+
+# Rerun some stages and check that dvc.lock did not change: on a machine of the lock's kind
+# (bench/pipeline.md names its CPU kernels and thread count) every output has the same bytes.
+VERIFY_STAGES ?= classifier sweep_train@64 sweep_eval@64
+verify: $(BIN)/.installed
+	@git diff --quiet dvc.lock || { echo "dvc.lock has uncommitted changes: commit or restore it first"; exit 1; }
+	PATH="$(abspath $(BIN)):$$PATH" dvc repro --force -s $(VERIFY_STAGES)
+	@git diff --quiet dvc.lock && echo "verified: $(VERIFY_STAGES) reproduce dvc.lock byte for byte" || { \
+		git diff --stat dvc.lock; \
+		echo "dvc.lock changed: another CPU kind or thread count than the lock's, or a real difference;"; \
+		echo "git checkout dvc.lock && dvc checkout restores the committed outputs"; exit 1; }
 
 # Newest versions the ranges in pyproject.toml admit, pinned.
 lock:
