@@ -206,7 +206,7 @@ def main(argv: list[str] | None = None) -> None:
         print(table(stages, total))
         lock = result["lock"]
         print(f"\n{lock['same']} of {lock['outputs']} outputs as the commit's dvc.lock records")
-        print(f"differ: {lock['differ']}")
+        print(f"differ: {folders(lock['differ']) or 'none'}")
         seeds = sum(s for name, s in stages if name.split("@")[0] in SEEDS_STUDY)
         result["seeds_study_s"] = seeds
         print(f"\nthe seeds' study (download .. sweep_report, headline): {seeds:.1f} s")
