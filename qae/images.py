@@ -21,6 +21,18 @@ def load_split(path: str | os.PathLike) -> dict[str, torch.Tensor]:
     return torch.load(path, map_location="cpu", weights_only=True)
 
 
+TRAINING_IMAGES = ("autoencoder", "all")  # unlabeled training: the autoencoder half, or both halves
+
+
+def load_training_images(split: str | os.PathLike, other: str | os.PathLike, which: str) -> torch.Tensor:
+    """The images a model trains on without labels: `split`'s ("autoencoder"), or
+    `split`'s followed by those of `other`, the classifier's half ("all")."""
+    if which not in TRAINING_IMAGES:
+        raise ValueError(f"which images: one of {TRAINING_IMAGES}, not {which!r}")
+    images = load_split(split)["images"]
+    return torch.cat([images, load_split(other)["images"]]) if which == "all" else images
+
+
 def as_unit_images(images: torch.Tensor) -> torch.Tensor:
     """uint8 (0..255) or float ([0, 1]) images, (N, 28, 28) or (N, 1, 28, 28) ->
     float32 (N, 1, 28, 28) in [0, 1], on the same device."""

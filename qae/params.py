@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from qae.cluster import CLUSTER_METHODS
+from qae.images import TRAINING_IMAGES
 from qae.mnist import MNIST_TRAIN_SIZE, validation_size
 from qae.models import ARCHITECTURES, RECIPES
 from qae.quantize import UNQUANTIZED, is_valid_bits
@@ -26,7 +27,6 @@ from qae.studies.lowdims import STARTS as LOWDIMS_STARTS
 from qae.train import LOSSES, OPTIMIZERS, SCHEDULES
 
 VQ_QUANTIZERS = ("vqvae", "rvq", "fsq")  # qae.vq.models.QUANTIZERS, not imported: that loads vector-quantize-pytorch
-RD_IMAGES = ("autoencoder", "all")  # rate-distortion training images: the autoencoder half, or both halves
 
 Check = tuple[Callable[[Any], bool], str]
 
@@ -214,7 +214,7 @@ SCHEMA: dict[str, Check] = {
     "compressor.rd.epochs": _int(1),
     "compressor.rd.batch_size": _int(1),
     "compressor.rd.lr": _positive(),
-    "compressor.rd.images": _choice(RD_IMAGES),
+    "compressor.rd.images": _choice(TRAINING_IMAGES),
     "compressor.rd.schedule": _choice(SCHEDULES),
     "compressor.rd.augment.degrees": _bounded(45),
     "compressor.rd.augment.scale": _bounded(0.5),
@@ -237,7 +237,7 @@ SCHEMA: dict[str, Check] = {
     "vq.batch_size": _int(1),
     "vq.lr": _positive(),
     "vq.schedule": _choice(SCHEDULES),
-    "vq.images": _choice(RD_IMAGES),
+    "vq.images": _choice(TRAINING_IMAGES),
     "semantic.images": _int(2, MNIST_TRAIN_SIZE),
     "semantic.clusters": _int(2, 256),
     "semantic.perplexity": _positive(),

@@ -5,9 +5,7 @@ distorted digits of one or both halves of the training set."""
 
 import argparse
 
-import torch
-
-from qae.images import load_split
+from qae.images import load_training_images
 from qae.io import save_torch
 from qae.live import training_log
 from qae.models import AutoencoderConfig, autoencoder_checkpoint
@@ -24,9 +22,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     params = load_params()
     rd = params["compressor"]["rd"]
-    images = load_split(args.train)["images"]
-    if rd["images"] == "all":
-        images = torch.cat([images, load_split(args.more_images)["images"]])
+    images = load_training_images(args.train, args.more_images, rd["images"])
     weights = tuple(rd["rate_weights"])
     config = AutoencoderConfig(rd["arch"], rd["dims"], "corrected", entropy=True, rate_levels=len(weights))
     augment = Augment.from_params(rd["augment"])

@@ -9,7 +9,7 @@ from qae.params import load_params
 from qae.report import conv as report
 from qae.report.figures import write_figures
 from qae.report.render import render
-from qae.studies.conv import POST_003_BEST, best_trial, robustness_summary, robustness_table, search_summary
+from qae.studies.conv import POST_003_BEST, best_trial
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -23,13 +23,13 @@ def main(argv: list[str] | None = None) -> None:
     c = load_params()["conv"]
     trials = read_json(args.trials)
     records = [r for d in c["tradeoff"]["dims"] for r in read_json(Path(args.robustness_dir) / f"{d}.json")]
-    summary = search_summary(trials)
+    summary = report.search_summary(trials)
     write_json(Path(args.metrics_dir) / "robustness.json", records)
-    write_json(Path(args.metrics_dir) / "summary.json", {**summary, "robustness": robustness_summary(records)})
+    write_json(Path(args.metrics_dir) / "summary.json", {**summary, "robustness": report.robustness_summary(records)})
     write_figures(report.figures(trials, records), args.plots)
     best = {k: best_trial(trials)[k] for k in POST_003_BEST}
     noise, patch = max(c["robustness"]["noise_std"]), max(c["robustness"]["patch"])
-    fields = report.fields(summary, best, POST_003_BEST, robustness_table(records), noise, patch)
+    fields = report.fields(summary, best, POST_003_BEST, report.robustness_table(records), noise, patch)
     write_text(args.report, render("conv", fields))
 
 

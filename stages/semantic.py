@@ -8,9 +8,7 @@ import argparse
 from dataclasses import fields
 from pathlib import Path
 
-import torch
-
-from qae.images import load_split
+from qae.images import load_split, load_training_images
 from qae.io import write_json
 from qae.live import training_log
 from qae.models import load_autoencoder, load_classifier
@@ -32,7 +30,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     params = load_params()
     p = params["semantic"]
-    images = torch.cat([load_split(args.train)["images"], load_split(args.more_images)["images"]])
+    images = load_training_images(args.train, args.more_images, "all")
     augment = Augment.from_params(p["augment"])
     config = SemanticConfig(
         **{f.name: p[f.name] for f in fields(SemanticConfig) if f.name != "augment"}, augment=augment

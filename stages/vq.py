@@ -6,9 +6,7 @@ test set)."""
 import argparse
 from pathlib import Path
 
-import torch
-
-from qae.images import load_split
+from qae.images import load_split, load_training_images
 from qae.io import save_torch, write_json
 from qae.live import training_log
 from qae.models import load_classifier
@@ -33,9 +31,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     params = load_params()
     vq = params["vq"]
-    images = load_split(args.train)["images"]
-    if vq["images"] == "all":
-        images = torch.cat([images, load_split(args.more_images)["images"]])
+    images = load_training_images(args.train, args.more_images, vq["images"])
     config = vq_config(vq, args.quantizer)
     train = TrainConfig(vq["epochs"], vq["batch_size"], vq["lr"], "bce", "adam", 0.0, schedule=vq["schedule"])
     with training_log(args.live) as on_epoch:

@@ -18,6 +18,23 @@ from qae.evaluate import nominal_bits, score_codes
 from qae.models import Autoencoder, Classifier
 
 
+def evaluate_codes(
+    model: Autoencoder,
+    classifier: Classifier,
+    train_codes: torch.Tensor | None,
+    test: dict[str, torch.Tensor],
+    codes: torch.Tensor,
+    bits: int | None,
+    smoothing: float,
+    table_bits: int,
+) -> tuple[dict[str, Any], Codec]:
+    """A codec fitted on `train_codes` (None with float32 codes) and the record of the
+    `test` split ({"images", "labels"}) sent as `codes` through it."""
+    codec = Codec.from_codes(model, train_codes, bits, smoothing, table_bits)
+    record = score_codes(model, classifier, test["images"], test["labels"], codes, bits)
+    return {**record, **nominal_bits(model.config.dims, bits), **coding_metrics(codec, codes)}, codec
+
+
 def evaluate_bits(
     model: Autoencoder,
     classifier: Classifier,
@@ -36,9 +53,7 @@ def evaluate_bits(
             train_codes, codes = None, z_test
         else:
             train_codes, codes = model.bottleneck.to_codes(z_train, bits), model.bottleneck.to_codes(z_test, bits)
-        codec = Codec.from_codes(model, train_codes, bits, smoothing, table_bits)
-        record = score_codes(model, classifier, test["images"], test["labels"], codes, bits)
-        results.append(({**record, **nominal_bits(model.config.dims, bits), **coding_metrics(codec, codes)}, codec))
+        results.append(evaluate_codes(model, classifier, train_codes, test, codes, bits, smoothing, table_bits))
     return results
 
 

@@ -21,7 +21,6 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
 import torch
 
 from qae.corrupt import Corruption, gaussian_noise, occlude
@@ -146,20 +145,6 @@ def best_trial(records: list[dict[str, Any]]) -> dict[str, Any]:
     return min(ok, key=lambda r: r["val_loss"])
 
 
-def search_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """The search in numbers: the best validation loss, how many trials failed, and the
-    Spearman rank correlation of the validation loss with each hyper-parameter (post 003
-    finds it rising with L2 and flat in the others; None where a parameter never varied)."""
-    ok = pd.DataFrame([r for r in records if r["status"] == "ok"])
-    spearman = ok[[*HPARAMS, "val_loss"]].corr(method="spearman")["val_loss"]
-    return {
-        "best_val_loss": round(float(ok["val_loss"].min()), 6),
-        "trials": len(records),
-        "failed": len(records) - len(ok),
-        "spearman": {h: None if pd.isna(spearman[h]) else round(float(spearman[h]), 3) for h in HPARAMS},
-    }
-
-
 def training_corruption(kind: str, std: float, size: int) -> Corruption:
     """The corruption a denoising autoencoder trains on: noise, occlusion, or both."""
 
@@ -207,46 +192,5 @@ def robustness_scores(
     return records
 
 
-def robustness_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """Per training (plain, denoising), the mean over dims of the test MSE on clean
-    images and under the strongest noise and occlusion: what denoising training buys."""
-    table = pd.DataFrame(records)
-    strongest = table.groupby("corruption")["level"].max()
-
-    def mean_mse(rows: pd.DataFrame, kind: str, level: float) -> float:
-        return round(float(rows.loc[(rows["corruption"] == kind) & (rows["level"] == level), "mse"].mean()), 6)
-
-    return {
-        training: {
-            "clean_mse": mean_mse(rows, "noise", 0),
-            "noise_mse": mean_mse(rows, "noise", strongest["noise"]),
-            "occlusion_mse": mean_mse(rows, "occlusion", strongest["occlusion"]),
-        }
-        for training, rows in table.groupby("training", sort=False)
-    }
-
-
 # Post 003's best trial (of about 180), the search's reference.
 POST_003_BEST = {"lr": 0.013, "weight_decay": 1e-4, "dropout": 0.022, "epochs": 40}
-
-
-def robustness_table(records: list[dict[str, Any]]) -> pd.DataFrame:
-    """Per dims, the clean test MSE and accuracy of both trainings, and their MSE at the
-    strongest noise and occlusion: one row per dims."""
-    table = pd.DataFrame(records)
-    strongest = table.groupby("corruption")["level"].max()
-    rows = []
-    for d, by_dims in table.groupby("dims"):
-        row: dict[str, Any] = {"dims": d}
-        for training, t in by_dims.groupby("training", sort=False):
-            at = {
-                name: t[(t["corruption"] == kind) & (t["level"] == level)].iloc[0]
-                for name, kind, level in (
-                    ("clean", "noise", 0),
-                    ("noise", "noise", strongest["noise"]),
-                    ("occlusion", "occlusion", strongest["occlusion"]),
-                )
-            }
-            row |= {f"{training}_{name}_{m}": float(r[m]) for name, r in at.items() for m in ("mse", "accuracy")}
-        rows.append(row)
-    return pd.DataFrame(rows)

@@ -13,7 +13,7 @@ from typing import Any
 import torch
 
 from qae.codec.codec import Codec
-from qae.codec.evaluate import evaluate_bits
+from qae.codec.evaluate import evaluate_codes
 from qae.models import Classifier
 from qae.vq.models import VQAutoencoder, VQConfig
 
@@ -44,11 +44,15 @@ def evaluate_vq(
     """A codec (code model fitted on `train_images`' indices) and the `test` record
     through it for each code length: every prefix of an rvq model's codebooks, the
     whole code of the others. Records carry quantizer, dims (indices per image) and bits."""
-    config = model.config
+    config, bits = model.config, model.config.bits
+    # Encoded once: a residual code's first k indices are what its k-codebook prefix sends.
+    train_codes, test_codes = model.encode(train_images, bits), model.encode(test["images"], bits)
     lengths = range(1, config.dims + 1) if config.quantizer == "rvq" else [config.dims]
     results = []
     for dims in lengths:
         sub = model.truncated(dims) if dims < config.dims else model
-        for record, codec in evaluate_bits(sub, classifier, train_images, test, [config.bits], smoothing, config.bits):
-            results.append(({"quantizer": config.quantizer, "dims": dims, "bits": config.bits, **record}, codec))
+        record, codec = evaluate_codes(
+            sub, classifier, train_codes[:, :dims], test, test_codes[:, :dims], bits, smoothing, bits
+        )
+        results.append(({"quantizer": config.quantizer, "dims": dims, "bits": bits, **record}, codec))
     return results
