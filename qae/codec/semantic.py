@@ -45,9 +45,8 @@ def assign(network: Classifier, images: torch.Tensor) -> torch.Tensor:
     """The cluster `network` puts each image (uint8 or [0, 1]) in: (N,) int64 on the CPU."""
     device = device_of(network)
     images = images.to(device)  # once: no host copy per batch
-    return torch.cat(
-        [network(as_unit_images(images[s])).argmax(1).cpu() for s in batch_slices(len(images), eval_batch(device))]
-    )
+    batches = batch_slices(len(images), eval_batch(device))
+    return torch.cat([network(as_unit_images(images[s])).argmax(1) for s in batches]).cpu()  # one copy back
 
 
 def refinement_codebooks(
