@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import yaml
@@ -98,10 +99,7 @@ def compare_locks(committed: str, rerun: str) -> dict[str, object]:
 
 def folders(paths: list[str]) -> str:
     """Paths grouped by folder, for a line a person reads: `data/qat/models/` (14), `README.md`."""
-    counts: dict[str, int] = {}
-    for path in paths:
-        folder = path.rsplit("/", 1)[0] + "/" if "/" in path else path
-        counts[folder] = counts.get(folder, 0) + 1
+    counts = Counter(path.rsplit("/", 1)[0] + "/" if "/" in path else path for path in paths)
     return ", ".join(f"`{f}`" + (f" ({n})" if n > 1 else "") for f, n in counts.items())
 
 
