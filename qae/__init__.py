@@ -19,16 +19,18 @@ _API = {
     "Classifier": "qae.models",
     "load_autoencoder": "qae.models",
     "load_classifier": "qae.models",
-    "Bottleneck": "qae.quantize",
+    "AutoencoderConfig": "qae.models",
+    "Bottleneck": "qae.bottlenecks.base",
+    "build_bottleneck": "qae.bottlenecks.base",
     "round_to_bits": "qae.quantize",
     "to_codes": "qae.quantize",
     "from_codes": "qae.quantize",
     "BitstreamError": "qae.codec.bitstream",
     "Codec": "qae.codec.codec",
     "CodeSearch": "qae.codec.search",
-    "load_codec": "qae.codec.codec",
-    "compress": "qae.codec.codec",
-    "decompress": "qae.codec.codec",
+    "load_codec": "qae.codec.base",
+    "compress": "qae.codec.base",
+    "decompress": "qae.codec.base",
     "PRETRAINED_CODEC": "qae.pretrained:CODEC",  # module:attribute where the names differ
 }
 __all__ = sorted(_API)

@@ -29,8 +29,8 @@ import numpy as np
 import torch
 from PIL import Image, UnidentifiedImageError
 
+from qae.codec.base import BaseCodec, load_codec
 from qae.codec.bitstream import BitstreamError
-from qae.codec.codec import Codec, load_codec
 from qae.images import to_uint8
 from qae.io import atomic_path, write_bytes
 from qae.mnist import IDXError, idx_bytes, read_idx
@@ -87,14 +87,14 @@ def write_images(images: torch.Tensor, out: Path) -> list[Path]:
     return paths
 
 
-def compress_command(codec: Codec, inputs: list[Path], out: Path) -> str:
+def compress_command(codec: BaseCodec, inputs: list[Path], out: Path) -> str:
     images = read_images(inputs)
     data = codec.compress(images)
     write_bytes(out, data)
     return f"{len(images)} images -> {out}: {len(data):,} bytes, {8 * len(data) / len(images):.1f} bits per image"
 
 
-def decompress_command(codec: Codec, inputs: list[Path], out: Path) -> str:
+def decompress_command(codec: BaseCodec, inputs: list[Path], out: Path) -> str:
     if len(inputs) != 1:
         raise InputError("decompress takes one bitstream file")
     try:
@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"qae {args.command}: cannot load the codec: {e}", file=sys.stderr)
         return 1
     if getattr(args, "no_search", False):
-        codec.search = None
+        codec = codec.without_search()
     run = compress_command if args.command == "compress" else decompress_command
     try:
         print(run(codec, args.inputs, args.out))

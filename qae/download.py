@@ -15,13 +15,14 @@ import os
 import urllib.request
 from pathlib import Path
 
+from qae.errors import UserError
 from qae.io import Progress, write_bytes
 from qae.mnist import IDX_FILES
 
 MIRROR_ENV = "QAE_MNIST_MIRROR"
 
 
-class DownloadError(RuntimeError):
+class DownloadError(UserError, RuntimeError):
     """No source gave a verified copy of an MNIST file."""
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import torch
 import torch.nn.functional as F
 
+from qae.bottlenecks.base import Point
 from qae.images import as_unit_images, batch_slices
 from qae.models import Autoencoder, Classifier
 from qae.runtime import device_of, eval_batch
@@ -43,12 +44,12 @@ def score_codes(
     images: torch.Tensor,
     labels: torch.Tensor,
     codes: torch.Tensor,
-    bits: int | None,
+    point: Point,
     batch_size: int | None = None,
 ) -> dict[str, float]:
-    """Decode `codes` (integer codes of `bits` bits, or float codes for None) of `images`
-    (uint8) and score the reconstructions: accuracy (the classifier on them), and mse
-    and bce per pixel against the [0, 1] images."""
+    """Decode `codes` of `images` (uint8), sent at the bottleneck's operating `point`, and
+    score the reconstructions: accuracy (the classifier on them), and mse and bce per
+    pixel against the [0, 1] images."""
     device = model.device
     images, labels, codes = images.to(device), labels.to(device), codes.to(device)  # once: no host copy per batch
     correct = torch.zeros((), dtype=torch.long, device=device)
@@ -56,7 +57,7 @@ def score_codes(
     cross = torch.zeros((), dtype=torch.float64, device=device)
     for s in batch_slices(len(images), batch_size or eval_batch(device)):
         x = as_unit_images(images[s])
-        logits = model.decode_logits(codes[s], bits)
+        logits = model.decode_logits(codes[s], point)
         x_hat = torch.sigmoid(logits)
         correct += (classifier(x_hat).argmax(1) == labels[s]).sum()
         squared += F.mse_loss(x_hat, x, reduction="sum").double()
@@ -66,8 +67,8 @@ def score_codes(
 
 
 def nominal_bits(dims: int, bits: int | None) -> dict[str, float]:
-    """total_bits (dims x bits per image; float32 is 32 bits) and compression_ratio
-    (RAW_BITS / total_bits): the rate before any entropy coding."""
+    """total_bits (dims x bits per image: `dims` integers of `bits` bits; float32 is 32
+    bits) and compression_ratio (RAW_BITS / total_bits): the rate before entropy coding."""
     total = dims * (32 if bits is None else bits)
     return {"total_bits": total, "compression_ratio": RAW_BITS / total}
 
@@ -77,16 +78,15 @@ def evaluate_quantized(
     classifier: Classifier,
     images: torch.Tensor,
     labels: torch.Tensor,
-    bits: int | None,
+    point: Point,
     batch_size: int | None = None,
 ) -> dict[str, float]:
-    """Reconstruct `images` (uint8) through `model` with its code rounded to `bits` bits
-    (None: float32): `score_codes` and `nominal_bits`."""
-    z = model.encode_float(images)
-    codes = z if bits is None else model.bottleneck.to_codes(z, bits)
-    return score_codes(model, classifier, images, labels, codes, bits, batch_size) | nominal_bits(
-        model.config.dims, bits
-    )
+    """Reconstruct `images` (uint8) through `model` with its code sent at `point`:
+    `score_codes` and `nominal_bits`."""
+    codes = model.encode(images, point)
+    bottleneck = model.bottleneck
+    scores = score_codes(model, classifier, images, labels, codes, point, batch_size)
+    return scores | nominal_bits(bottleneck.code_dims(point), bottleneck.symbol_bits(point))
 
 
 @torch.inference_mode()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import torch
 
+from qae.errors import UserError
 from qae.io import save_torch
 
 IDX_FILES = {
@@ -25,7 +26,7 @@ MNIST_TRAIN_SIZE = 60_000
 _IDX_UBYTE = 0x08
 
 
-class IDXError(ValueError):
+class IDXError(UserError, ValueError):
     """Bytes that are not a well-formed uint8 IDX file."""
 
 

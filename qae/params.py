@@ -16,22 +16,23 @@ from typing import Any
 
 import yaml
 
+from qae.architectures import ARCHITECTURES
 from qae.cluster import CLUSTER_METHODS
+from qae.errors import UserError
 from qae.images import TRAINING_IMAGES
 from qae.mnist import MNIST_TRAIN_SIZE, validation_size
-from qae.models import ARCHITECTURES, RECIPES
+from qae.models import RECIPES
 from qae.quantize import UNQUANTIZED, is_valid_bits
 from qae.studies.conv import CORRUPTIONS, STARTS
 from qae.studies.digits import SOFTMAX_OPTIMIZERS, SOFTMAX_RECIPES
 from qae.studies.lowdims import STARTS as LOWDIMS_STARTS
+from qae.studies.vq import QUANTIZERS as VQ_QUANTIZERS
 from qae.train import LOSSES, OPTIMIZERS, SCHEDULES
-
-VQ_QUANTIZERS = ("vqvae", "rvq", "fsq")  # qae.vq.models.QUANTIZERS, not imported: that loads vector-quantize-pytorch
 
 Check = tuple[Callable[[Any], bool], str]
 
 
-class ParamsError(ValueError):
+class ParamsError(UserError, ValueError):
     """A params.yaml value is missing, unknown or out of range."""
 
 
@@ -160,6 +161,9 @@ SCHEMA: dict[str, Check] = {
     "codec.table_bits": _int(1, 16),
     "codec.search.candidates": _int(0, 256),
     "codec.search.rounds": _int(1, 1000),
+    "conv.arch": _ARCH,
+    "conv.loss": _choice(LOSSES),
+    "conv.optimizer": _choice(OPTIMIZERS),
     "conv.batch_size": _int(1),
     "conv.search.trials": _int(1),
     "conv.search.dims": _DIMS,
@@ -207,6 +211,9 @@ SCHEMA: dict[str, Check] = {
     "compressor.batch_size": _int(1),
     "compressor.lr": _positive(),
     "compressor.schedule": _choice(SCHEDULES),
+    "compressor.loss": _choice(LOSSES),
+    "compressor.optimizer": _choice(OPTIMIZERS),
+    "compressor.weight_decay": _non_negative(),
     "compressor.rd.arch": _ARCH,
     "compressor.rd.dims": _DIMS,
     "compressor.rd.code_bits": _int(2, 16),
@@ -214,6 +221,9 @@ SCHEMA: dict[str, Check] = {
     "compressor.rd.epochs": _int(1),
     "compressor.rd.batch_size": _int(1),
     "compressor.rd.lr": _positive(),
+    "compressor.rd.loss": _choice(LOSSES),
+    "compressor.rd.optimizer": _choice(OPTIMIZERS),
+    "compressor.rd.weight_decay": _non_negative(),
     "compressor.rd.images": _choice(TRAINING_IMAGES),
     "compressor.rd.schedule": _choice(SCHEDULES),
     "compressor.rd.augment.degrees": _bounded(45),
@@ -237,6 +247,9 @@ SCHEMA: dict[str, Check] = {
     "vq.batch_size": _int(1),
     "vq.lr": _positive(),
     "vq.schedule": _choice(SCHEDULES),
+    "vq.loss": _choice(LOSSES),
+    "vq.optimizer": _choice(OPTIMIZERS),
+    "vq.weight_decay": _non_negative(),
     "vq.images": _choice(TRAINING_IMAGES),
     "semantic.images": _int(2, MNIST_TRAIN_SIZE),
     "semantic.clusters": _int(2, 256),

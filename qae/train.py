@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 import torch.nn.functional as F
 
+from qae.errors import UserError
 from qae.images import MNIST_MEAN, MNIST_STD, as_unit_images, batch_slices
 from qae.io import Progress
 from qae.models import Autoencoder, AutoencoderConfig, Classifier, build_autoencoder
@@ -33,7 +34,7 @@ SCHEDULES = ("constant", "cosine")  # learning rate over the run
 EpochLog = Callable[[dict[str, float]], None]  # called after every epoch with its record (see qae.live)
 
 
-class DivergedError(RuntimeError):
+class DivergedError(UserError, RuntimeError):
     """The training loss became NaN or infinite."""
 
 
@@ -218,7 +219,7 @@ def reconstruction_target(x: torch.Tensor, recipe: str) -> torch.Tensor:
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """How an autoencoder is trained; every field comes from params.yaml."""
+    """How an autoencoder is trained; every field comes from params.yaml (`from_params`)."""
 
     epochs: int
     batch_size: int
@@ -226,9 +227,19 @@ class TrainConfig:
     loss: str  # one of LOSSES: "bce" (posts 000/001) or "mse" (post 003), on [0, 1] pixels
     optimizer: str  # one of OPTIMIZERS: "adam" (posts 000/001) or "adamax" (post 003)
     weight_decay: float  # L2 penalty added to the gradients (post 003)
-    rate_weights: tuple[float, ...] = ()  # with an EntropyBottleneck, one per rate level: loss += w x bits / 784
     schedule: str = "constant"  # one of SCHEDULES: "constant", or "cosine" decay to 0 over the run
     augment: Augment | None = None  # random affine distortions of every training batch
+
+    @classmethod
+    def from_params(cls, section: dict[str, Any], **overrides: Any) -> TrainConfig:
+        """The training a params section describes (its epochs, batch_size, lr, loss,
+        optimizer, weight_decay, and schedule and augment where it has them), with
+        `overrides` in place of some."""
+        keys = ("epochs", "batch_size", "lr", "loss", "optimizer", "weight_decay", "schedule")
+        fields = {k: section[k] for k in keys if k in section}
+        if "augment" in section:
+            fields["augment"] = Augment.from_params(section["augment"])
+        return cls(**{**fields, **overrides})
 
 
 def make_optimizer(name: str, params, lr: float, weight_decay: float) -> torch.optim.Optimizer:
@@ -263,7 +274,11 @@ def train_autoencoder(
     initial: Autoencoder | None = None,
     on_epoch: EpochLog | None = None,
 ) -> tuple[Autoencoder, dict[str, Any]]:
-    """Train on `images` (uint8 or [0, 1]); returns the model and its training record.
+    """Train any autoencoder on `images` (uint8 or [0, 1]); returns the model and its
+    training record. The bottleneck takes part through its contract (`qae.bottlenecks`):
+    it sees some encoder outputs before the first step (`start`), adds its auxiliary loss
+    (a commitment loss, a rate) to the reconstruction loss at every step, and sees the
+    training set's encoder outputs after the last (`after_training`: a calibration).
 
     With `corrupt`, the model sees corrupted inputs and learns to output the clean
     images: a denoising autoencoder (post 003). With `initial`, training starts from
@@ -277,39 +292,26 @@ def train_autoencoder(
         model.load_state_dict(initial.state_dict())
     optimizer = make_optimizer(train.optimizer, model.parameters(), train.lr, train.weight_decay)
     scheduler = lr_schedule(train.schedule, optimizer, train.epochs * -(-len(images) // train.batch_size))
-    weights = torch.tensor(train.rate_weights, device=device)
+    data = (with_channel(images).to(device),)
+    bottleneck = model.bottleneck
+    if bottleneck.start_images:
+        with torch.no_grad():
+            first = torch.randperm(len(images), generator=generator)[: bottleneck.start_images].to(device)
+            model.train()
+            bottleneck.start(model.encoder(as_unit_images(data[0][first])))
 
     def batch_loss(xb: torch.Tensor) -> torch.Tensor:
         xb = as_unit_images(xb)  # batches stay uint8 until here: a quarter of the memory traffic
         if train.augment is not None:
             xb = random_affine(xb, train.augment, generator)
         inputs = xb if corrupt is None else corrupt(xb, generator)
-        z = model.encoder(inputs)
-        if not train.rate_weights:
-            return reconstruction_loss(
-                train.loss, model.decoder(model.bottleneck(z)), reconstruction_target(xb, config.recipe)
-            )
-        level = torch.randint(len(train.rate_weights), (len(xb),), generator=generator).to(device)  # one per image
-        logits = model.decoder(model.bottleneck(z, level=level))
-        rate = (weights[level] * model.bottleneck.rate_bits(z, level)).mean() / xb[0].numel()
-        return reconstruction_loss(train.loss, logits, reconstruction_target(xb, config.recipe)) + rate
+        decoder_input, aux = bottleneck(model.encoder(inputs), generator)
+        loss = reconstruction_loss(train.loss, model.decoder(decoder_input), reconstruction_target(xb, config.recipe))
+        return loss if aux is None else loss + aux
 
-    data = (with_channel(images).to(device),)
-    desc = f"autoencoder {config.arch} d={config.dims}"
-    history = fit(
-        model,
-        optimizer,
-        batch_loss,
-        data,
-        train.epochs,
-        train.batch_size,
-        generator,
-        desc,
-        scheduler,
-        progress,
-        on_epoch,
-    )
-    if model.bottleneck.calibrated:
-        model.bottleneck.fit_range(model.encode_float(data[0]))
+    desc = f"autoencoder {config.arch} {config.bottleneck} d={config.width}"
+    batches = (train.epochs, train.batch_size, generator, desc, scheduler, progress, on_epoch)
+    history = fit(model, optimizer, batch_loss, data, *batches)
+    bottleneck.after_training(lambda: model.encode_float(data[0]))
     recipe = {**asdict(train), "seed": seed, "images": len(images), "denoising": corrupt is not None}
     return model, training_record(recipe, history, device)

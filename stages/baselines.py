@@ -11,6 +11,7 @@ from qae.images import load_split
 from qae.io import write_json
 from qae.models import load_classifier
 from qae.params import load_params
+from qae.stage import run
 from qae.studies.baselines import (
     codebook_records,
     image_codec_records,
@@ -51,4 +52,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

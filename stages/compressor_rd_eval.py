@@ -9,8 +9,9 @@ from qae.codec.evaluate import evaluate_search
 from qae.codec.search import CodeSearch
 from qae.images import load_split
 from qae.io import write_json
-from qae.models import load_autoencoder, load_classifier
+from qae.models import identity, load_autoencoder, load_classifier
 from qae.params import load_params
+from qae.stage import run
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -22,29 +23,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", required=True, help="JSON records to write, one per rate weight")
     parser.add_argument("--codecs", required=True, help="folder for one codec file per rate weight, WEIGHT.pt")
     args = parser.parse_args(argv)
-    params = load_params()
-    rd, p = params["compressor"]["rd"], params["codec"]
+    p = load_params()["codec"]
     model, classifier = load_autoencoder(args.model), load_classifier(args.classifier)
     train, test = load_split(args.train)["images"], load_split(args.test)
-    searches = [CodeSearch(w, p["search"]["candidates"], p["search"]["rounds"]) for w in rd["rate_weights"]]
-    results = [
-        evaluate_search(
-            model.at_rate_level(level),
-            classifier,
-            train,
-            test,
-            rd["code_bits"],
-            search,
-            p["smoothing"],
-            p["table_bits"],
-        )
-        for level, search in enumerate(searches)
-    ]
-    for record, codec in results:
+    records = []
+    for level in model.bottleneck.points:
+        search = CodeSearch(model.bottleneck.rate_weights[level], p["search"]["candidates"], p["search"]["rounds"])
+        record, codec = evaluate_search(model, classifier, train, test, level, search, p["smoothing"], p["table_bits"])
         codec.save(Path(args.codecs) / f"{record['rate_weight']}.pt")
         print(", ".join(f"{k} {v:.4g}" for k, v in record.items()))
-    write_json(args.out, [record for record, _ in results])
+        records.append({**identity(model.meta), **record})
+    write_json(args.out, records)
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -8,9 +8,11 @@ import argparse
 from qae.images import load_training_images
 from qae.io import save_torch
 from qae.live import training_log
-from qae.models import AutoencoderConfig, autoencoder_checkpoint
+from qae.models import autoencoder_checkpoint
 from qae.params import load_params
-from qae.train import Augment, TrainConfig, train_autoencoder
+from qae.stage import run
+from qae.studies.compressor import rd_model_config
+from qae.train import TrainConfig, train_autoencoder
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -21,16 +23,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--live", help="folder for the per-epoch training curves (dvclive)")
     args = parser.parse_args(argv)
     params = load_params()
-    rd = params["compressor"]["rd"]
+    rd, seed = params["compressor"]["rd"], params["seed"]
     images = load_training_images(args.train, args.more_images, rd["images"])
-    weights = tuple(rd["rate_weights"])
-    config = AutoencoderConfig(rd["arch"], rd["dims"], "corrected", entropy=True, rate_levels=len(weights))
-    augment = Augment.from_params(rd["augment"])
-    train = TrainConfig(rd["epochs"], rd["batch_size"], rd["lr"], "bce", "adam", 0.0, weights, rd["schedule"], augment)
     with training_log(args.live) as on_epoch:
-        model, record = train_autoencoder(config, images, train, params["seed"], on_epoch=on_epoch)
-    save_torch(args.out, autoencoder_checkpoint(model, **record))
+        model, record = train_autoencoder(
+            rd_model_config(rd), images, TrainConfig.from_params(rd), seed, on_epoch=on_epoch
+        )
+    identity = {"study": "compressor", "method": "compressor_rd", "seed": seed}
+    save_torch(args.out, autoencoder_checkpoint(model, **identity, **record))
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

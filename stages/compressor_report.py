@@ -10,6 +10,7 @@ from qae.rate import TARGETS
 from qae.report import compressor as report
 from qae.report.figures import write_figures
 from qae.report.render import render
+from qae.stage import run
 from qae.studies.compressor import compressor_summary
 
 
@@ -22,10 +23,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--report", required=True, help="the markdown report to write")
     args = parser.parse_args(argv)
     c = load_params()["compressor"]
-    qat = [
-        {**read_json(Path(args.eval_dir) / f"{d}-{b}.json"), "dims": d, "bits": b} for d in c["dims"] for b in c["bits"]
-    ]
-    rd = [{**r, "dims": c["rd"]["dims"], "bits": c["rd"]["code_bits"]} for r in read_json(args.rd_eval)]
+    qat = [read_json(Path(args.eval_dir) / f"{d}-{b}.json") for d in c["dims"] for b in c["bits"]]
+    rd = read_json(args.rd_eval)
     summary = compressor_summary(qat, rd)
     out = Path(args.metrics_dir)
     write_json(out / "qat.json", qat)
@@ -36,4 +35,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -1,13 +1,15 @@
-"""Stage compressor_train: the compressor study's deep autoencoder with `--dims` code
-dimensions, trained quantization-aware at `--bits` bits per element."""
+"""Stage compressor_train@DIMS-BITS: the compressor study's deep autoencoder with `--dims`
+code dimensions, trained quantization-aware at `--bits` bits per element."""
 
 import argparse
 
 from qae.images import load_split
 from qae.io import save_torch
 from qae.live import training_log
-from qae.models import AutoencoderConfig, autoencoder_checkpoint
+from qae.models import autoencoder_checkpoint
 from qae.params import load_params
+from qae.stage import run
+from qae.studies.compressor import model_config
 from qae.train import TrainConfig, train_autoencoder
 
 
@@ -20,16 +22,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--live", help="folder for the per-epoch training curves (dvclive)")
     args = parser.parse_args(argv)
     params = load_params()
-    c = params["compressor"]
-    qat = {"qat_bits": args.bits, "qat_noise": params["qat"]["noise"]}
-    config = AutoencoderConfig(c["arch"], args.dims, "corrected", **qat)
-    train = TrainConfig(c["epochs"], c["batch_size"], c["lr"], "bce", "adam", 0.0, schedule=c["schedule"])
+    c, seed = params["compressor"], params["seed"]
+    config = model_config(c, args.dims, args.bits, params["qat"]["noise"])
     with training_log(args.live) as on_epoch:
         model, record = train_autoencoder(
-            config, load_split(args.train)["images"], train, params["seed"], on_epoch=on_epoch
+            config, load_split(args.train)["images"], TrainConfig.from_params(c), seed, on_epoch=on_epoch
         )
-    save_torch(args.out, autoencoder_checkpoint(model, **record))
+    save_torch(args.out, autoencoder_checkpoint(model, study="compressor", method="compressor", seed=seed, **record))
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -9,12 +9,14 @@ from qae.params import load_params
 from qae.report import conv as report
 from qae.report.figures import write_figures
 from qae.report.render import render
-from qae.studies.conv import POST_003_BEST, best_trial
+from qae.stage import run
+from qae.studies.conv import POST_003_BEST, best_trial, robustness_summary
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--trials", required=True, help="trials.json from conv_search")
+    parser.add_argument("--trials", required=True, help="trials.json from the search stage")
+    parser.add_argument("--search", required=True, help="the search's summary (the aggregate stage's search.json)")
     parser.add_argument("--robustness-dir", required=True, help="conv_robustness records, one file per dims")
     parser.add_argument("--metrics-dir", required=True, help="where robustness.json and summary.json go")
     parser.add_argument("--plots", required=True, help="folder for the PNGs")
@@ -23,9 +25,9 @@ def main(argv: list[str] | None = None) -> None:
     c = load_params()["conv"]
     trials = read_json(args.trials)
     records = [r for d in c["tradeoff"]["dims"] for r in read_json(Path(args.robustness_dir) / f"{d}.json")]
-    summary = report.search_summary(trials)
+    summary = read_json(args.search)
     write_json(Path(args.metrics_dir) / "robustness.json", records)
-    write_json(Path(args.metrics_dir) / "summary.json", {**summary, "robustness": report.robustness_summary(records)})
+    write_json(Path(args.metrics_dir) / "summary.json", {**summary, "robustness": robustness_summary(records)})
     write_figures(report.figures(trials, records), args.plots)
     best = {k: best_trial(trials)[k] for k in POST_003_BEST}
     noise, patch = max(c["robustness"]["noise_std"]), max(c["robustness"]["patch"])
@@ -34,4 +36,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -7,6 +7,7 @@ from qae.images import load_split
 from qae.io import write_json
 from qae.models import load_autoencoder, load_classifier
 from qae.params import load_params
+from qae.stage import run
 from qae.studies.conv import robustness_scores
 
 
@@ -27,9 +28,9 @@ def main(argv: list[str] | None = None) -> None:
         scores = robustness_scores(
             model, classifier, test["images"], test["labels"], r["noise_std"], r["patch"], params["seed"]
         )
-        records += [{"dims": model.config.dims, "training": training, **s} for s in scores]
+        records += [{"dims": model.config.width, "training": training, **s} for s in scores]
     write_json(args.out, records)
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

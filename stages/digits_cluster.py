@@ -12,6 +12,7 @@ from qae.images import load_split
 from qae.io import save_torch, write_json, write_json_records
 from qae.models import load_autoencoder
 from qae.params import load_params
+from qae.stage import run
 from qae.studies.digits import confusion_rows, score
 
 
@@ -46,4 +47,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -10,6 +10,7 @@ from qae.params import load_params
 from qae.report import digits as report
 from qae.report.figures import write_figures
 from qae.report.render import render
+from qae.stage import run
 from qae.studies.digits import POST_002_MAPPING_ACCURACY, score
 
 
@@ -33,4 +34,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

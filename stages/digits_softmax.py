@@ -8,6 +8,7 @@ from qae.io import save_torch
 from qae.live import training_log
 from qae.models import autoencoder_checkpoint
 from qae.params import load_params
+from qae.stage import run
 from qae.studies.digits import train_softmax
 
 
@@ -24,8 +25,9 @@ def main(argv: list[str] | None = None) -> None:
             load_split(args.train)["images"], p["epochs"], p["batch_size"], p["optimizer"], p["lr"], p["momentum"],
             params["seed"], recipe=p["recipe"], on_epoch=on_epoch,
         )  # fmt: skip
-    save_torch(args.out, autoencoder_checkpoint(model, **record))
+    identity = {"study": "digits", "method": "softmax", "seed": params["seed"]}
+    save_torch(args.out, autoencoder_checkpoint(model, **identity, **record))
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

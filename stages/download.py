@@ -4,6 +4,7 @@ import argparse
 
 from qae.download import download_mnist
 from qae.params import load_params
+from qae.stage import run
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -15,4 +16,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -7,6 +7,7 @@ from qae.images import load_split
 from qae.io import save_torch, write_json
 from qae.models import load_autoencoder
 from qae.params import load_params
+from qae.stage import run
 from qae.studies.latent import study
 
 
@@ -27,4 +28,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -10,6 +10,7 @@ from qae.params import load_params
 from qae.report import latent as report
 from qae.report.figures import write_figures
 from qae.report.render import render
+from qae.stage import run
 from qae.studies.latent import nearest_other
 
 
@@ -29,4 +30,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

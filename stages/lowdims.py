@@ -10,6 +10,7 @@ import torch
 from qae.images import first_of_each_digit, load_split
 from qae.io import save_torch, write_json
 from qae.params import load_params
+from qae.stage import run
 from qae.studies.lowdims import study
 
 
@@ -35,4 +36,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -10,6 +10,7 @@ from qae.params import load_params
 from qae.report import lowdims as report
 from qae.report.figures import write_figures
 from qae.report.render import render
+from qae.stage import run
 from qae.studies.lowdims import POST_004_LOSSES
 
 
@@ -31,4 +32,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

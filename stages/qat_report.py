@@ -11,13 +11,14 @@ from qae.params import load_params
 from qae.report import qat as report
 from qae.report.figures import write_figures
 from qae.report.render import render
+from qae.stage import run
 from qae.studies.qat import qat_records, qat_summary
-from qae.studies.sweep import load_records
+from qae.studies.sweep import load_cells
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sweep-eval-dir", required=True, help="sweep_eval records, one file per dims")
+    parser.add_argument("--cells", required=True, help="the sweep's eval_quantized records, DIMS-BITS.json")
     parser.add_argument("--eval-dir", required=True, help="qat_eval records, DIMS-BITS.json")
     parser.add_argument("--metrics-dir", required=True, help="where results.{json,csv}, aware.json, summary.json go")
     parser.add_argument("--plots", required=True, help="folder for the PNG")
@@ -25,8 +26,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     params = load_params()
     dims, bits = params["sweep"]["dims"], params["qat"]["bits"]
-    aware = [{**read_json(Path(args.eval_dir) / f"{d}-{b}.json"), "dims": d, "bits": b} for d in dims for b in bits]
-    records = qat_records(load_records(args.sweep_eval_dir, dims, bits), aware, bits)
+    aware = [read_json(Path(args.eval_dir) / f"{d}-{b}.json") for d in dims for b in bits]
+    records = qat_records(load_cells(args.cells, dims, bits), aware, bits)
     summary = qat_summary(records)
     out = Path(args.metrics_dir)
     write_json(out / "results.json", records)
@@ -38,4 +39,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -7,41 +7,35 @@ from pathlib import Path
 import pandas as pd
 
 from qae.io import read_json, write_json, write_text
+from qae.params import load_params
 from qae.rate import TARGETS
 from qae.report import rate_accuracy as report
 from qae.report.figures import write_figures
 from qae.report.render import render
+from qae.stage import run
 from qae.studies.rate_accuracy import (
     COLUMNS,
     METHOD_NAMES,
     best_summary,
     methods,
+    on_axis,
     pareto_front,
     summary,
-    sweep_records,
     target_table,
 )
 
 
-def named_path(value: str) -> tuple[str, str]:
-    name, sep, path = value.partition("=")
-    if not sep or not name or not path:
-        raise argparse.ArgumentTypeError(f"expected NAME=PATH, got {value!r}")
-    return name, path
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--records", action="append", required=True, help="flat records.json (baselines, a codec's)")
-    parser.add_argument("--family", type=named_path, action="append", default=[], help="METHOD=records.json")
+    parser.add_argument("--records", action="append", required=True, help="a study's records (JSON list)")
+    parser.add_argument("--vq", required=True, help="folder of the vq stages' records, QUANTIZER.json")
     parser.add_argument("--classifier-metrics", required=True, help="classifier.json, for the raw accuracy")
     parser.add_argument("--metrics-dir", required=True, help="where records.{json,csv}, methods.json, summary.json go")
     parser.add_argument("--plots", required=True, help="folder for the PNG")
     parser.add_argument("--report", required=True, help="the markdown report to write")
     args = parser.parse_args(argv)
-    records = [{k: r[k] for k in COLUMNS} for path in args.records for r in read_json(path)]
-    for method, path in args.family:
-        records += sweep_records(read_json(path), method)
+    paths = [*args.records, *(Path(args.vq) / f"{q}.json" for q in load_params()["vq"]["quantizers"])]
+    records = on_axis([r for path in paths for r in read_json(path)])
     out = Path(args.metrics_dir)
     write_json(out / "records.json", records)
     write_text(out / "records.csv", pd.DataFrame(records, columns=COLUMNS).to_csv(index=False, float_format="%.6g"))
@@ -51,12 +45,11 @@ def main(argv: list[str] | None = None) -> None:
     fronts = {m: pareto_front([r for r in records if r["method"] == m]) for m in methods(records)}
     overall = pareto_front([r for r in records if r["method"] not in report.FLOORS])
     figure = report.rate_accuracy_figure(records, fronts, overall, raw_accuracy, list(TARGETS.values()))
-    drawn = {"rate_accuracy": figure}
-    write_figures(drawn, args.plots)
+    write_figures({"rate_accuracy": figure}, args.plots)
     write_text(
         args.report, render("rate_accuracy", report.fields(target_table(records), records, raw_accuracy, METHOD_NAMES))
     )
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

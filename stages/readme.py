@@ -8,6 +8,7 @@ from qae.io import read_json, write_json, write_text
 from qae.params import load_params
 from qae.report import readme as report
 from qae.report.render import render
+from qae.stage import run
 from qae.studies.rate_accuracy import METHOD_NAMES
 
 
@@ -38,4 +39,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -13,6 +13,7 @@ from qae.io import write_json
 from qae.live import training_log
 from qae.models import load_autoencoder, load_classifier
 from qae.params import load_params
+from qae.stage import run
 from qae.studies.semantic import SemanticConfig, learn_clusters, semantic_codecs, semantic_records
 from qae.train import Augment
 
@@ -37,19 +38,19 @@ def main(argv: list[str] | None = None) -> None:
     )
     representation = load_autoencoder(args.representation)
     with training_log(args.live) as on_epoch:
-        network, record = learn_clusters(representation, images, config, params["seed"], on_epoch)
+        network, _ = learn_clusters(representation, images, config, params["seed"], on_epoch)
     codec = params["codec"]
     codecs = semantic_codecs(
         network, images, p["refine_bits"], p["kmeans_iterations"], codec["smoothing"], codec["table_bits"],
         params["seed"],
     )  # fmt: skip
     for bits, c in codecs.items():
-        c.save(args.codecs / f"{bits}.pt", **record)
+        c.save(args.codecs / f"{bits}.pt")
     records = semantic_records(codecs, load_classifier(args.classifier), load_split(args.test))
     for r in records:
-        print(f"{r['setting']}: {r['bits_per_image']:.2f} bits, accuracy {r['accuracy']:.4f}")
+        print(f"{r['setting']}: {r['coded_bits']:.2f} bits, accuracy {r['accuracy']:.4f}")
     write_json(args.out, records)
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

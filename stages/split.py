@@ -4,6 +4,7 @@ import argparse
 
 from qae.mnist import load_mnist, make_splits, save_splits
 from qae.params import load_params
+from qae.stage import run
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -21,4 +22,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -16,11 +16,12 @@ def images() -> torch.Tensor:
 @pytest.fixture(params=["corrected", "post"])
 def model(request) -> qae.Autoencoder:
     torch.manual_seed(0)
-    return build_autoencoder(AutoencoderConfig("linear", 12, request.param)).eval()
+    bottleneck = "posts_rounding" if request.param == "post" else "rounding"
+    return build_autoencoder(AutoencoderConfig("linear", 12, bottleneck, recipe=request.param)).eval()
 
 
 def test_encode_gives_integer_codes_of_the_requested_bits(model, images):
-    codes = model.encode(images, bits=3)
+    codes = model.encode(images, 3)
     assert codes.shape == (16, 12) and codes.dtype == torch.int64
     assert int(codes.min()) >= 0 and int(codes.max()) <= 7
 
@@ -66,7 +67,7 @@ def test_load_autoencoder_refuses_other_files(tmp_path):
 def test_post_recipe_uses_only_the_upper_half_of_the_code_range(images):
     """The flaw README describes: ReLU before the sigmoid leaves codes in [0.5, 1)."""
     torch.manual_seed(0)
-    post = build_autoencoder(AutoencoderConfig("linear", 32, "post")).eval()
-    corrected = build_autoencoder(AutoencoderConfig("linear", 32, "corrected")).eval()
+    post = build_autoencoder(AutoencoderConfig("linear", 32, "posts_rounding", recipe="post")).eval()
+    corrected = build_autoencoder(AutoencoderConfig("linear", 32)).eval()
     assert int(post.encode(images, 4).min()) >= 8
     assert int(corrected.encode(images, 4).min()) < 8

@@ -8,7 +8,8 @@ import torch
 from PIL import Image
 
 from qae.cli import main
-from qae.codec.codec import Codec, load_codec
+from qae.codec.base import load_codec
+from qae.codec.codec import Codec
 from qae.codec.search import CodeSearch
 from qae.mnist import idx_bytes, read_idx
 from qae.models import AutoencoderConfig, build_autoencoder
@@ -22,9 +23,9 @@ def images() -> torch.Tensor:
 @pytest.fixture(scope="module")
 def codec_path(images, tmp_path_factory):
     torch.manual_seed(0)
-    model = build_autoencoder(AutoencoderConfig("linear", 4, "corrected")).eval()
+    model = build_autoencoder(AutoencoderConfig("linear", 4)).eval()
     path = tmp_path_factory.mktemp("codec") / "codec.pt"
-    Codec.fit(model, images, bits=3).save(path)
+    Codec.fit(model, images, point=3).save(path)
     return path
 
 
@@ -77,8 +78,8 @@ def test_a_file_that_is_neither_idx_nor_png_is_refused(codec_path, tmp_path, cap
 
 def test_no_search_sends_the_encoder_s_rounding(images, tmp_path):
     torch.manual_seed(0)
-    model = build_autoencoder(AutoencoderConfig("linear", 4, "corrected")).eval()
-    codec = Codec.fit(model, images, bits=3, search=CodeSearch(rate_weight=0.1, candidates=8, rounds=20))
+    model = build_autoencoder(AutoencoderConfig("linear", 4)).eval()
+    codec = Codec.fit(model, images, point=3, search=CodeSearch(rate_weight=0.1, candidates=8, rounds=20))
     codec.save(tmp_path / "codec.pt")
     (tmp_path / "in.idx").write_bytes(idx_bytes(images))
     searched, rounded = codec.encode(images), codec.round_codes(images)

@@ -6,8 +6,9 @@ import torch
 import torch.nn.functional as F
 
 import qae
+from qae.codec.base import load_codec
 from qae.codec.bitstream import HEADER_BYTES, BitstreamError
-from qae.codec.codec import Codec, coding_metrics, load_codec
+from qae.codec.codec import Codec, coding_metrics
 from qae.codec.entropy import code_length, decode_codes, empirical_entropy, encode_codes, fit_counts, probabilities
 from qae.codec.search import CodeSearch
 from qae.images import as_unit_images
@@ -51,9 +52,9 @@ def test_skewed_codes_cost_about_their_model_length_below_the_nominal_bits():
 @pytest.fixture(scope="module")
 def model() -> qae.Autoencoder:
     torch.manual_seed(0)
-    model = build_autoencoder(AutoencoderConfig("linear", 6, "corrected")).eval()
+    model = build_autoencoder(AutoencoderConfig("linear", 6)).eval()
     g = torch.Generator().manual_seed(0)
-    model.bottleneck.fit_range(model.encoder(torch.rand(200, 1, 28, 28, generator=g)).detach())
+    model.bottleneck.calibrate(model.encoder(torch.rand(200, 1, 28, 28, generator=g)).detach())
     return model
 
 
@@ -64,7 +65,7 @@ def images() -> torch.Tensor:
 
 @pytest.fixture(scope="module")
 def codec(model, images) -> Codec:
-    return Codec.fit(model, images, bits=4)
+    return Codec.fit(model, images, point=4)
 
 
 def test_decompress_gives_the_model_s_reconstructions(codec, model, images):
@@ -73,7 +74,7 @@ def test_decompress_gives_the_model_s_reconstructions(codec, model, images):
 
 
 def test_fp32_codec_sends_the_float_code_raw(model, images):
-    codec = Codec.fit(model, images, bits=None)
+    codec = Codec.fit(model, images, point=None)
     data = codec.compress(images)
     assert len(data) == HEADER_BYTES + 4 * 6 * len(images)
     assert torch.allclose(codec.decompress(data), model.reconstruct(images, None), atol=1e-6)
@@ -120,7 +121,7 @@ def test_trailing_bytes_are_refused(codec, images):
 
 
 def test_a_bitstream_of_another_codec_is_refused(codec, model, images):
-    other = Codec.fit(model, images[:10], bits=4)  # same model and bits, another code model
+    other = Codec.fit(model, images[:10], point=4)  # same model and bits, another code model
     with pytest.raises(BitstreamError, match="another codec"):
         codec.decompress(other.compress(images))
 
@@ -143,14 +144,14 @@ SEARCH = CodeSearch(rate_weight=0.5, candidates=12, rounds=50)  # 12 = 2 x 6 dim
 @torch.no_grad()
 def search_cost(codec: Codec, codes: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
     """What the search minimizes, per image: BCE summed over pixels + weight x bits."""
-    logits = codec.model.decode_logits(codes, codec.bits)
+    logits = codec.model.decode_logits(codes, codec.point)
     bce = F.binary_cross_entropy_with_logits(logits, as_unit_images(images), reduction="none").flatten(1).sum(1)
     return bce + codec.search.rate_weight * codec.code_bits(codes).sum(1)
 
 
 @pytest.fixture(scope="module")
 def searching(model, images) -> Codec:
-    return Codec.fit(model, images, bits=4, search=SEARCH)
+    return Codec.fit(model, images, point=4, search=SEARCH)
 
 
 def test_code_search_lowers_the_cost_of_some_codes_and_raises_none(searching, images):
@@ -187,10 +188,10 @@ def test_a_saved_codec_keeps_its_search(searching, tmp_path):
 
 
 def test_a_search_without_candidates_sends_the_rounding(model, images):
-    codec = Codec.fit(model, images, bits=4, search=CodeSearch(rate_weight=0.5, candidates=0, rounds=5))
+    codec = Codec.fit(model, images, point=4, search=CodeSearch(rate_weight=0.5, candidates=0, rounds=5))
     assert torch.equal(codec.encode(images), codec.round_codes(images))
 
 
 def test_an_fp32_codec_cannot_search(model, images):
     with pytest.raises(ValueError, match="integer codes"):
-        Codec.fit(model, images, bits=None, search=SEARCH)
+        Codec.fit(model, images, point=None, search=SEARCH)

@@ -93,7 +93,7 @@ def test_parallel_workers_give_the_same_records_as_one(images):
 
 def test_robustness_scores_the_clean_images_once_for_both_kinds(images, monkeypatch):
     torch.manual_seed(0)
-    model, classifier = build_autoencoder(AutoencoderConfig("conv", 2, "corrected")).eval(), Classifier().eval()
+    model, classifier = build_autoencoder(AutoencoderConfig("conv", 2)).eval(), Classifier().eval()
     labels = torch.arange(len(images)) % 10
     calls = []
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from qae.runtime import SEARCH_STORAGE_ENV, search_storage
-from qae.studies.conv import SearchSetup, _init_worker, run_search, sample_trials
+from qae.studies.conv import SearchSetup, init_worker, run_search, sample_trials
 from tests.test_conv import PRIORS
 
 optuna = pytest.importorskip("optuna")
@@ -57,7 +57,7 @@ def test_two_workers_split_the_trials_and_the_records_come_complete_in_order(ima
         storage=conv_optuna.open_storage(spec), study_name=conv_optuna.study_name(PRIORS, SETUP, trials)
     )
     conv_optuna.enqueue_missing(study, trials)
-    _init_worker(images[:64], images[64:], multiprocessing.Value("i", 0), 0)
+    init_worker(images[:64], images[64:], multiprocessing.Value("i", 0), 0)
     study.optimize(lambda t: conv_optuna._objective(t, trials, PRIORS, SETUP), n_trials=1)
     # ... and this one runs the rest.
     records = conv_optuna.run_study(trials, PRIORS, SETUP, images[:64], images[64:], 1, spec)

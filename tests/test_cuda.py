@@ -4,7 +4,8 @@ between devices. Skipped without CUDA (CI has none); the rest of the suite pins 
 import pytest
 import torch
 
-from qae.codec.codec import Codec, load_codec
+from qae.codec.base import load_codec
+from qae.codec.codec import Codec
 from qae.models import AutoencoderConfig, build_autoencoder
 from qae.train import TrainConfig, train_autoencoder
 
@@ -19,13 +20,13 @@ def images() -> torch.Tensor:
 def test_training_puts_the_model_on_the_qae_device(images, monkeypatch):
     monkeypatch.setenv("QAE_DEVICE", "cuda")
     train = TrainConfig(1, 32, 1e-3, "bce", "adam", 0.0)
-    model, record = train_autoencoder(AutoencoderConfig("linear", 4, "corrected"), images, train, seed=0)
+    model, record = train_autoencoder(AutoencoderConfig("linear", 4), images, train, seed=0)
     assert model.device.type == "cuda" and record["run"]["device"].startswith("cuda")
 
 
 def test_a_bitstream_written_on_the_gpu_decodes_on_the_cpu(images, tmp_path):
     torch.manual_seed(0)
-    Codec.fit(build_autoencoder(AutoencoderConfig("linear", 8, "corrected")).eval(), images, 4).save(tmp_path / "c.pt")
+    Codec.fit(build_autoencoder(AutoencoderConfig("linear", 8)).eval(), images, 4).save(tmp_path / "c.pt")
     gpu, cpu = load_codec(tmp_path / "c.pt", "cuda"), load_codec(tmp_path / "c.pt", "cpu")
     data = gpu.compress(images)
     assert torch.equal(cpu.decompress_codes(data), gpu.decompress_codes(data))

@@ -12,7 +12,7 @@ from qae.cluster import (
     mapping_accuracy,
 )
 from qae.images import MNIST_MEAN, MNIST_STD
-from qae.models import AutoencoderConfig, SoftmaxAutoencoder
+from qae.models import Autoencoder, AutoencoderConfig
 from qae.studies.digits import confusion_rows, train_softmax
 
 # Post 002's situation in miniature: 3 digits, 3 clusters; cluster 2 holds mostly 1s,
@@ -79,10 +79,10 @@ def test_the_softmax_autoencoder_trains_and_its_code_sums_to_one():
 
 
 def test_the_posts_softmax_recipe_normalizes_what_the_encoder_reads():
-    post = SoftmaxAutoencoder(AutoencoderConfig("softmax", 10, "post"))
+    post = Autoencoder(AutoencoderConfig("softmax", 10, recipe="post"))
     x = torch.rand(4, 1, 28, 28)
     assert torch.allclose(post.encoder(x), post.encoder[1:]((x - MNIST_MEAN) / MNIST_STD), atol=1e-6)
-    assert len(SoftmaxAutoencoder(AutoencoderConfig("softmax", 10, "corrected")).encoder) == len(post.encoder) - 1
+    assert len(Autoencoder(AutoencoderConfig("softmax", 10)).encoder) == len(post.encoder) - 1
 
 
 def test_an_unknown_softmax_recipe_is_refused():

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from qae.codec.evaluate import evaluate_bits, evaluate_search
+from qae.codec.evaluate import evaluate_points, evaluate_search
 from qae.codec.search import CodeSearch
 from qae.evaluate import RAW_BITS, evaluate_quantized, gzip_baseline, score_codes
 from qae.models import AutoencoderConfig, Classifier, build_autoencoder
@@ -13,36 +13,36 @@ def setup():
     torch.manual_seed(0)
     images = torch.randint(0, 256, (30, 28, 28), dtype=torch.uint8)
     labels = torch.randint(0, 10, (30,))
-    model = build_autoencoder(AutoencoderConfig("linear", 16, "corrected")).eval()
+    model = build_autoencoder(AutoencoderConfig("linear", 16)).eval()
     return model, Classifier().eval(), images, labels
 
 
 @pytest.mark.parametrize(("bits", "total"), [(4, 64), (None, 512)])
 def test_total_bits_and_compression_ratio(setup, bits, total):
-    record = evaluate_quantized(*setup, bits=bits, batch_size=7)
+    record = evaluate_quantized(*setup, point=bits, batch_size=7)
     assert record["total_bits"] == total
     assert record["compression_ratio"] == pytest.approx(RAW_BITS / total)
 
 
 def test_scores_do_not_depend_on_the_batch_size(setup):
-    a = evaluate_quantized(*setup, bits=8, batch_size=7)
-    b = evaluate_quantized(*setup, bits=8, batch_size=30)
+    a = evaluate_quantized(*setup, point=8, batch_size=7)
+    b = evaluate_quantized(*setup, point=8, batch_size=30)
     assert a["accuracy"] == b["accuracy"]
     assert a["mse"] == pytest.approx(b["mse"], rel=1e-5)
 
 
 def test_coarser_codes_reconstruct_worse(setup):
-    mse = [evaluate_quantized(*setup, bits=b, batch_size=30)["mse"] for b in (1, 8)]
+    mse = [evaluate_quantized(*setup, point=b, batch_size=30)["mse"] for b in (1, 8)]
     assert mse[0] > mse[1]
 
 
 def test_every_bits_level_is_scored_as_rounding_after_training_scores_it(setup):
     model, classifier, images, labels = setup
-    results = evaluate_bits(model, classifier, images, {"images": images, "labels": labels}, [2, None], 0.5, 8)
+    results = evaluate_points(model, classifier, images, {"images": images, "labels": labels}, [2, None], 0.5, 8)
     for bits, (record, codec) in zip([2, None], results, strict=True):
         alone = evaluate_quantized(model, classifier, images, labels, bits)
         assert record["accuracy"] == alone["accuracy"] and record["mse"] == pytest.approx(alone["mse"], rel=1e-6)
-        assert codec.bits == bits
+        assert codec.bits == bits and record["bits"] == ("fp32" if bits is None else bits) and record["dims"] == 16
     assert results[0][0]["coded_bits"] <= 16 * 2 + 32 / len(images)  # the payload is whole 32-bit words
     assert results[1][0]["coded_bits"] == 16 * 32  # float32 codes go raw
 

@@ -24,20 +24,20 @@ STUDIES = ["sweep", "conv", "latent", "digits", "lowdims", "qat", "compressor", 
 GOLDEN = ROOT / "tests" / "golden" / "e2e.json"
 
 
-def environment() -> dict[str, str]:
+def environment(**more: str) -> dict[str, str]:
     """This interpreter first on PATH (stage commands say `python`), the sample as mirror."""
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
-    return dict(os.environ, PATH=path, QAE_MNIST_MIRROR=str(SAMPLE_MIRROR), DVC_NO_ANALYTICS="1")
+    return dict(os.environ, PATH=path, QAE_MNIST_MIRROR=str(SAMPLE_MIRROR), DVC_NO_ANALYTICS="1", **more)
 
 
-def run(cwd, *args: str) -> str:
-    done = subprocess.run(args, cwd=cwd, env=environment(), capture_output=True, text=True)
+def run(cwd, *args: str, **env: str) -> str:
+    done = subprocess.run(args, cwd=cwd, env=environment(**env), capture_output=True, text=True)
     assert done.returncode == 0, f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
     return done.stdout + done.stderr
 
 
-def dvc(cwd, *args: str) -> str:
-    return run(cwd, sys.executable, "-m", "dvc", *args)
+def dvc(cwd, *args: str, **env: str) -> str:
+    return run(cwd, sys.executable, "-m", "dvc", *args, **env)
 
 
 def git(cwd, *args: str) -> str:
@@ -63,7 +63,7 @@ def project(tmp_path_factory):
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     git(root, "init", "-q")
     git(root, "commit", "-q", "--allow-empty", "-m", "empty")
-    repro = dvc(root, "repro")
+    repro = dvc(root, "repro", QAE_RECORD_IMPORTS=str(root / "imports"))  # what each stage loaded: see below
     return root, params, repro
 
 
@@ -80,11 +80,64 @@ def shared(project, tmp_path_factory):
     return root
 
 
-def test_repro_runs_every_stage(project):
+CARD = ["download", "split", "train_classifier", "train_autoencoder", "eval_quantized", "search", "aggregate", "plot"]
+
+
+def test_repro_runs_the_design_card_s_chain_by_name(project):
     _, params, log = project
-    assert log.count("Running stage 'sweep_eval@") == len(params["sweep"]["dims"])
-    stages = ["download", "split", "classifier", "sweep_train@2", "sweep_faithful_train@8", "headline_train"]
-    stages += ["headline_eval", "sweep_report", "conv_search", "conv_train@2", "conv_denoising@2", "conv_robustness@2"]
+    sweep = params["sweep"]
+    cells = [f"eval_quantized@{d}-{b}" for d in sweep["dims"] for b in sweep["bits"]]
+    chain = ["download", "split", "train_classifier", *(f"train_autoencoder@{d}" for d in sweep["dims"]), *cells]
+    chain += ["search", "aggregate", "plot"]
+    ran = [line.split("'")[1] for line in log.splitlines() if line.startswith("Running stage '")]
+    assert set(chain) <= set(ran)
+    assert [s for s in ran if s.split("@")[0] in CARD and s.split("@")[0] != "search"] == [
+        s for s in ran if s in chain and s != "search"
+    ]
+    assert log.count("Running stage 'eval_quantized@") == len(sweep["dims"]) * len(sweep["bits"])  # one cell each
+
+
+def test_dvc_dag_shows_the_card_s_chain(project):
+    root, _, _ = project
+    dot = dvc(root, "dag", "--dot")
+    edges = {tuple(n.strip('"').split("@")[0] for n in line.rstrip(";").split(" -> ")) for line in dot.splitlines()}
+    # The card's arrows as data flows: the models train on the split, the cells need them and
+    # the classifier, the search reads the split (not the cells), aggregate reads both.
+    chain = [("download", "split"), ("split", "train_classifier"), ("split", "train_autoencoder")]
+    chain += [("train_classifier", "eval_quantized"), ("train_autoencoder", "eval_quantized")]
+    chain += [("eval_quantized", "aggregate"), ("split", "search"), ("search", "aggregate"), ("aggregate", "plot")]
+    assert [edge for edge in chain if edge not in edges] == []
+
+
+def test_each_stage_loads_only_modules_its_deps_list(project):
+    """tests/test_deps.py follows imports; this catches what a registry loads by name (the
+    bottleneck a checkpoint names, say): each stage recorded the qae modules it ran."""
+    from dvc.repo import Repo
+
+    from tests.test_deps import EXEMPT, covered
+
+    root, _, _ = project
+    stages = {" ".join(s.cmd.split()): s for s in Repo(str(root)).index.stages if s.cmd}
+    records = [json.loads(p.read_text()) for p in (root / "imports").glob("*.json")]
+    assert len(records) == len(stages)  # every stage ran once and recorded
+    # Validation imports the modules whose words params may use; it changes no number (test_deps.py).
+    code = "import json, sys, qae.params; print(json.dumps(sorted(m.__file__ for m in sys.modules.values()"
+    code += " if m.__name__.startswith('qae') and getattr(m, '__file__', None))))"
+    validation = {str(Path(f).relative_to(ROOT)) for f in json.loads(run(ROOT, sys.executable, "-c", code))}
+    for record in records:
+        stage = stages[" ".join(["python", "-m", record["module"], *record["args"]])]
+        deps = [str(d.def_path) for d in stage.deps]
+        unlisted = EXEMPT | validation
+        missing = [
+            f for f in record["files"] if f not in unlisted and not f.endswith("__init__.py") and not covered(f, deps)
+        ]
+        assert missing == [], f"{stage.addressing} loaded {missing}: add them to its deps in dvc.yaml"
+
+
+def test_repro_runs_every_stage(project):
+    _, _, log = project
+    stages = ["sweep_faithful_train@8", "headline_train"]
+    stages += ["headline_eval", "conv_train@2", "conv_denoising@2", "conv_robustness@2"]
     stages += ["conv_report", "latent", "latent_report", "digits_softmax", "digits_cluster", "digits_report"]
     stages += ["lowdims", "lowdims_report", "qat_train@8-2", "qat_eval@8-2", "qat_report", "compressor_train@4-2"]
     stages += ["compressor_eval@4-2", "compressor_rd_train", "compressor_rd_eval", "compressor_report"]
@@ -112,7 +165,7 @@ def test_every_training_stage_logs_its_loss_per_epoch(project):
     root, params, _ = project
     curve = pd.read_csv(root / "data/sweep/training/2/plots/metrics/loss.tsv", sep="\t")
     assert curve["step"].tolist() == list(range(1, params["sweep"]["epochs"] + 1))
-    checkpoint = torch.load(root / "data/sweep/models/2.pt", weights_only=False)
+    checkpoint = torch.load(root / "data/sweep/models/2.pt", weights_only=True)
     assert curve["loss"].tolist() == pytest.approx([h["loss"] for h in checkpoint["history"]])
     for folder in ("classifier", "headline", "digits", "compressor/rd", "conv/training/plain/2", "vq/rvq", "semantic"):
         assert list((root / "data" / folder).rglob("loss.tsv")), f"no training curve under data/{folder}"
@@ -167,8 +220,23 @@ def test_checkpoints_record_the_recipe_and_what_they_ran_on(project):
     ckpt = torch.load(root / "data/sweep/models/2.pt", weights_only=True)
     assert ckpt["recipe"]["epochs"] == params["sweep"]["epochs"] and ckpt["recipe"]["seed"] == params["seed"]
     assert ckpt["run"]["device"] == "cpu" and ckpt["run"]["threads"] >= 1 and "seconds" not in ckpt["run"]
+    assert (ckpt["study"], ckpt["method"], ckpt["seed"]) == ("sweep", "autoencoder", params["seed"])
     rd = torch.load(root / "data/compressor/rd/model.pt", weights_only=True)
-    assert list(rd["recipe"]["rate_weights"]) == params["compressor"]["rd"]["rate_weights"]
+    assert rd["config"]["options"]["rate_weights"] == params["compressor"]["rd"]["rate_weights"]
+
+
+def test_records_say_what_they_are_and_which_point(project):
+    root, params, _ = project
+    cell = read(root, f"data/sweep/eval/{params['sweep']['dims'][0]}-{params['sweep']['bits'][0]}.json")
+    assert {k: cell[k] for k in ("study", "method", "seed", "dims", "bits")} == {
+        "study": "sweep", "method": "autoencoder", "seed": params["seed"],
+        "dims": params["sweep"]["dims"][0], "bits": params["sweep"]["bits"][0],
+    }  # fmt: skip
+    rd = read(root, "metrics/compressor/rd.json")
+    assert [(r["method"], r["level"], r["rate_weight"]) for r in rd] == [
+        ("compressor_rd", i, w) for i, w in enumerate(params["compressor"]["rd"]["rate_weights"])
+    ]
+    assert {r["study"] for r in read(root, "metrics/qat/aware.json")} == {"qat"}
 
 
 def test_the_search_records_every_trial_and_the_best(project):
@@ -289,7 +357,7 @@ def test_the_readme_api_example_runs(project, monkeypatch):
     exec(
         example.replace("/64.pt", f"/{dims}.pt")
         .replace("/64/4.pt", f"/{dims}/{bits}.pt")
-        .replace("bits=4", f"bits={bits}"),
+        .replace("point = 4", f"point = {bits}"),
         {},
     )
 
@@ -357,7 +425,7 @@ def test_a_forced_rerun_gives_the_same_weights_and_metrics(project):
     root, params, _ = project
     path = root / f"data/sweep/models/{params['sweep']['dims'][0]}.pt"
     before = torch.load(path, weights_only=True)["state_dict"]
-    dvc(root, "repro", "-f", "-s", f"sweep_train@{params['sweep']['dims'][0]}")
+    dvc(root, "repro", "-f", "-s", f"train_autoencoder@{params['sweep']['dims'][0]}")
     after = torch.load(path, weights_only=True)["state_dict"]
     assert all(torch.equal(before[k], after[k]) for k in before)
     records = read(root, "metrics/sweep/results.json")
@@ -382,6 +450,38 @@ def test_a_bad_param_is_rejected_before_training(project):
     output = done.stdout + done.stderr
     assert "sweep.epochs: must be an integer >= 1, got 0" in output
     assert "epochs, loss" not in output  # no training started
+    assert "Traceback" not in output  # a user's mistake is a message, not a crash
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        ("sweep.dims=[8,0]", "sweep.dims: must be a non-empty list without repeats, each an integer in 1..784"),
+        ("sweep.bits=[2,2]", "sweep.bits: must be a non-empty list without repeats"),
+        ("sweep.bits=[]", "sweep.bits: must be a non-empty list without repeats"),
+        (
+            "sweep.bits=[2,33]",
+            "sweep.bits: must be a non-empty list without repeats, each an integer in 1..32 or 'fp32'",
+        ),
+    ],
+)
+def test_a_bad_list_edit_fails_before_any_work_naming_the_key(project, edit, message):
+    root, _, _ = project
+    before = (root / "params.yaml").read_text()
+    key, value = edit.split("=")
+    params = yaml.safe_load(before)
+    section, name = key.split(".")
+    params[section][name] = yaml.safe_load(value)
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "dvc", "repro"], cwd=root, env=environment(), capture_output=True, text=True
+        )
+    finally:
+        (root / "params.yaml").write_text(before)
+    output = done.stdout + done.stderr
+    assert done.returncode != 0 and message in output and "Traceback" not in output
+    assert "epochs, loss" not in output and "accuracy" not in output  # nothing trained or scored
 
 
 def test_exp_run_sets_a_headline_outside_the_sweep(project):
@@ -390,7 +490,7 @@ def test_exp_run_sets_a_headline_outside_the_sweep(project):
     run(root, "git", "add", "-A")
     run(root, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "baseline")
     log = dvc(root, "exp", "run", "-S", "dims=3", "-S", "bits=2")
-    assert "Running stage 'headline_train'" in log and "Running stage 'sweep_train@" not in log
+    assert "Running stage 'headline_train'" in log and "Running stage 'train_autoencoder@" not in log
     assert read(root, "metrics/headline.json")["total_bits"] == 6
     shown = dvc(root, "exp", "show", "--csv")
     assert "total_bits" in shown.splitlines()[0]

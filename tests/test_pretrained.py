@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from qae.cli import main
-from qae.codec.codec import load_codec
+from qae.codec.base import load_codec
 from qae.mnist import read_idx
 from qae.pretrained import CARD, CODEC
 from tests.helpers import ROOT, SAMPLE_MIRROR

@@ -2,11 +2,11 @@
 
 from qae.rate import bits_at
 from qae.report.rate_accuracy import budget_winners
-from qae.studies.rate_accuracy import pareto_front, summary, sweep_records
+from qae.studies.rate_accuracy import on_axis, pareto_front, summary
 
 
 def rec(method, bits, accuracy):
-    return {"method": method, "setting": "", "bits_per_image": bits, "accuracy": accuracy}
+    return {"method": method, "setting": "", "coded_bits": bits, "accuracy": accuracy}
 
 
 TABLE = [
@@ -22,17 +22,17 @@ TABLE = [
 
 def test_the_front_keeps_only_points_nothing_beats_by_increasing_bits():
     front = pareto_front([r for r in TABLE if r["method"] == "a"])
-    assert [(r["bits_per_image"], r["accuracy"]) for r in front] == [(32, 0.95), (128, 0.975), (512, 0.985)]
+    assert [(r["coded_bits"], r["accuracy"]) for r in front] == [(32, 0.95), (128, 0.975), (512, 0.985)]
 
 
 def test_bits_at_is_the_fewest_bits_reaching_the_target():
-    assert bits_at(TABLE, 0.97, "bits_per_image") == 128
-    assert bits_at(TABLE, 0.98, "bits_per_image") == 512
-    assert bits_at(TABLE, 0.95, "bits_per_image") == 32
+    assert bits_at(TABLE, 0.97) == 128
+    assert bits_at(TABLE, 0.98) == 512
+    assert bits_at(TABLE, 0.95) == 32
 
 
 def test_bits_at_is_none_when_no_point_reaches_the_target():
-    assert bits_at(TABLE, 0.99, "bits_per_image") is None
+    assert bits_at(TABLE, 0.99) is None
 
 
 def test_summary_gives_every_target_per_method():
@@ -42,31 +42,30 @@ def test_summary_gives_every_target_per_method():
     }
 
 
-def test_sweep_records_use_coded_bits_when_the_table_has_them():
-    results = [
-        {"dims": 8, "bits": 4, "total_bits": 32, "coded_bits": 30.5, "accuracy": 0.9},
-        {"dims": 8, "bits": 2, "total_bits": 16, "accuracy": 0.8},  # an older table, nominal bits only
-    ]
-    records = sweep_records(results, "qat")
-    assert [r["bits_per_image"] for r in records] == [30.5, 16]
-    assert records[0] == {"method": "qat", "setting": "dims=8, bits=4", "bits_per_image": 30.5, "accuracy": 0.9}
+def test_a_record_on_the_axis_keeps_its_method_and_names_its_point():
+    model = {"study": "qat", "method": "autoencoder_qat", "seed": 0, "dims": 8, "bits": 4, "total_bits": 32}
+    baseline = {"study": "baselines", "method": "jpeg", "setting": "quality=10", "coded_bits": 300.0, "accuracy": 0.9}
+    points = on_axis([model | {"coded_bits": 30.5, "accuracy": 0.9, "mse": 0.01}, baseline])
+    assert points[0] == {"method": "autoencoder_qat", "setting": "dims=8, bits=4", "coded_bits": 30.5, "accuracy": 0.9}
+    assert points[1] == {"method": "jpeg", "setting": "quality=10", "coded_bits": 300.0, "accuracy": 0.9}
 
 
-def test_a_searching_sweep_also_reports_its_rounding_as_its_own_method():
-    row = {"dims": 64, "bits": 8, "total_bits": 512, "coded_bits": 31.4, "accuracy": 0.979}
-    records = sweep_records([row | {"rounded_model_bits": 32.1, "rounded_accuracy": 0.965}], "rd")
-    assert [(r["method"], r["bits_per_image"], r["accuracy"]) for r in records] == [
+def test_a_searching_codec_also_reports_its_rounding_as_its_own_method():
+    row = {"method": "rd", "dims": 64, "bits": 8, "rate_weight": 0.5, "coded_bits": 31.4, "accuracy": 0.979}
+    points = on_axis([row | {"rounded_model_bits": 32.1, "rounded_accuracy": 0.965}])
+    assert [(r["method"], r["coded_bits"], r["accuracy"]) for r in points] == [
         ("rd", 31.4, 0.979),
         ("rd_rounded", 32.1, 0.965),
     ]
+    assert points[0]["setting"] == "dims=64, bits=8, rate_weight=0.5"
 
 
 def test_each_budget_names_its_most_accurate_codec():
     records = [
-        {"method": "a", "setting": "k=2", "bits_per_image": 4.0, "accuracy": 0.5},
-        {"method": "b", "setting": "q=1", "bits_per_image": 7.5, "accuracy": 0.8},
-        {"method": "a", "setting": "k=9", "bits_per_image": 11.0, "accuracy": 0.7},
-        {"method": "label", "setting": "the predicted digit", "bits_per_image": 3.3, "accuracy": 0.99},
+        {"method": "a", "setting": "k=2", "coded_bits": 4.0, "accuracy": 0.5},
+        {"method": "b", "setting": "q=1", "coded_bits": 7.5, "accuracy": 0.8},
+        {"method": "a", "setting": "k=9", "coded_bits": 11.0, "accuracy": 0.7},
+        {"method": "label", "setting": "the predicted digit", "coded_bits": 3.3, "accuracy": 0.99},
     ]
     lines = budget_winners(records, {"b": "bee"}, budgets=(2, 4, 8, 12)).splitlines()
     assert len(lines) == 3  # nothing fits in 2 bits

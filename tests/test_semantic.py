@@ -41,7 +41,7 @@ def test_split() -> dict[str, torch.Tensor]:
 @pytest.fixture(scope="module")
 def representation() -> torch.nn.Module:
     torch.manual_seed(0)
-    return build_autoencoder(AutoencoderConfig("deep", 8, "corrected")).eval()  # untrained: codes are still codes
+    return build_autoencoder(AutoencoderConfig("deep", 8)).eval()  # untrained: codes are still codes
 
 
 @pytest.fixture(scope="module")
@@ -75,11 +75,11 @@ def test_every_refinement_bit_setting_is_a_record_on_the_rate_axis(network, trai
     codecs = semantic_codecs(network, train_images, [0, 2, 3], 2, 0.5, 8, 0)
     records = semantic_records(codecs, Classifier().eval(), test_split)
     assert [r["refine_bits"] for r in records] == [0, 2, 3]
-    bits = [r["bits_per_image"] for r in records]
+    bits = [r["coded_bits"] for r in records]
     assert bits == sorted(bits) and bits[0] > records[0]["cluster_bits"] > 0
     # whole 32-bit words, and the 4-byte length of the cluster stream
     assert bits[0] <= math.ceil(math.log2(QUICK.clusters)) + 2 * 32 / len(test_split["images"])
-    assert all(r["method"] == "semantic" and 0 <= r["accuracy"] <= 1 for r in records)
+    assert all(r["method"] == "semantic" and r["study"] == "semantic" and 0 <= r["accuracy"] <= 1 for r in records)
     assert records[0]["mse"] > records[-1]["mse"]  # detail helps
 
 

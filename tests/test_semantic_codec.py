@@ -5,8 +5,8 @@ import torch
 
 import qae
 from qae.cli import main as qae_main
+from qae.codec.base import load_codec
 from qae.codec.bitstream import BitstreamError
-from qae.codec.codec import load_codec
 from qae.codec.semantic import SemanticCodec, assign, draw, refinement_codebooks, refinement_index
 from qae.mnist import read_idx
 from qae.models import Classifier
@@ -76,9 +76,11 @@ def test_zero_refinement_bits_send_only_the_cluster(images):
 
 
 def test_a_saved_codec_loads_as_a_codec_and_decodes_alike(codec, images, tmp_path):
-    codec.save(tmp_path / "semantic.pt", recipe={"clusters": 3})
+    codec.network.meta = {"study": "semantic", "recipe": {"clusters": 3}}
+    codec.save(tmp_path / "semantic.pt")
     loaded = load_codec(tmp_path / "semantic.pt", "cpu")
     assert isinstance(loaded, SemanticCodec) and loaded.id == codec.id
+    assert loaded.network.meta == codec.network.meta
     data = codec.compress(images[:30])
     assert loaded.compress(images[:30]) == data
     assert torch.equal(loaded.decompress(data), codec.decompress(data))

@@ -20,13 +20,15 @@ import struct
 import zlib
 from dataclasses import dataclass
 
+from qae.errors import UserError
+
 MAGIC = b"QAEB"
 FORMAT_VERSION = 1
 _HEADER = struct.Struct(">4sBBHI8sII")
 HEADER_BYTES = _HEADER.size  # 28
 
 
-class BitstreamError(ValueError):
+class BitstreamError(UserError, ValueError):
     """Bytes that are not a valid qae bitstream for this codec: corrupt, truncated or foreign."""
 
 

@@ -1,9 +1,9 @@
 """A model scored as a codec: accuracy, pixel errors and real coded bits per image.
 
-The encoder runs once per image set; each bits level (or each search's rate weight)
-then only rounds, decodes, scores and entropy codes. Records are flat, one per
-operating point, as `qae.evaluate.score_codes` + `nominal_bits` + `coding_metrics`
-write them.
+The encoder runs once per image set; each operating point (bits level, rate level,
+codebook count) then only quantizes, decodes, scores and entropy codes. Records are
+flat, one per operating point, and say which point they are (`Bottleneck.describe`):
+dims and bits, a rate level and its weight; the caller adds what the model is.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 
 import torch
 
+from qae.bottlenecks.base import Point
 from qae.codec.codec import Codec, coding_metrics
 from qae.codec.search import CodeSearch
 from qae.evaluate import nominal_bits, score_codes
@@ -21,39 +22,46 @@ from qae.models import Autoencoder, Classifier
 def evaluate_codes(
     model: Autoencoder,
     classifier: Classifier,
-    train_codes: torch.Tensor | None,
+    train_codes: torch.Tensor,
     test: dict[str, torch.Tensor],
     codes: torch.Tensor,
-    bits: int | None,
+    point: Point,
     smoothing: float,
     table_bits: int,
+    search: CodeSearch | None = None,
 ) -> tuple[dict[str, Any], Codec]:
-    """A codec fitted on `train_codes` (None with float32 codes) and the record of the
-    `test` split ({"images", "labels"}) sent as `codes` through it."""
-    codec = Codec.from_codes(model, train_codes, bits, smoothing, table_bits)
-    record = score_codes(model, classifier, test["images"], test["labels"], codes, bits)
-    return {**record, **nominal_bits(model.config.dims, bits), **coding_metrics(codec, codes)}, codec
+    """A codec at `point` fitted on `train_codes` and the record of the `test` split
+    ({"images", "labels"}) sent as `codes` through it."""
+    codec = Codec.from_codes(model, train_codes, point, smoothing, table_bits, search)
+    bottleneck = model.bottleneck
+    record = score_codes(model, classifier, test["images"], test["labels"], codes, point)
+    nominal = nominal_bits(bottleneck.code_dims(point), bottleneck.symbol_bits(point))
+    return {**bottleneck.describe(point), **record, **nominal, **coding_metrics(codec, codes)}, codec
 
 
-def evaluate_bits(
+def evaluate_points(
     model: Autoencoder,
     classifier: Classifier,
     train_images: torch.Tensor,
     test: dict[str, torch.Tensor],
-    bits_levels: list[int | None],
+    points: list[Point],
     smoothing: float,
     table_bits: int,
 ) -> list[tuple[dict[str, Any], Codec]]:
-    """For each bits level (None: float32), a codec fitted on the rounded codes of
-    `train_images` and the record of the `test` split ({"images", "labels"}) through it."""
+    """For each operating point, a codec fitted on the codes of `train_images` and the
+    record of the `test` split ({"images", "labels"}) through it."""
     z_train, z_test = model.encode_float(train_images), model.encode_float(test["images"])
+    bottleneck = model.bottleneck
+    if bottleneck.nested:  # every point's code is a prefix of the whole one: encode once
+        whole_train, whole_test = bottleneck.to_codes(z_train, None), bottleneck.to_codes(z_test, None)
     results = []
-    for bits in bits_levels:
-        if bits is None:
-            train_codes, codes = None, z_test
+    for point in points:
+        if bottleneck.nested:
+            dims = bottleneck.code_dims(point)
+            train_codes, codes = whole_train[:, :dims], whole_test[:, :dims]
         else:
-            train_codes, codes = model.bottleneck.to_codes(z_train, bits), model.bottleneck.to_codes(z_test, bits)
-        results.append(evaluate_codes(model, classifier, train_codes, test, codes, bits, smoothing, table_bits))
+            train_codes, codes = bottleneck.to_codes(z_train, point), bottleneck.to_codes(z_test, point)
+        results.append(evaluate_codes(model, classifier, train_codes, test, codes, point, smoothing, table_bits))
     return results
 
 
@@ -62,21 +70,21 @@ def evaluate_search(
     classifier: Classifier,
     train_images: torch.Tensor,
     test: dict[str, torch.Tensor],
-    bits: int,
+    point: Point,
     search: CodeSearch,
     smoothing: float,
     table_bits: int,
 ) -> tuple[dict[str, Any], Codec]:
-    """The codec at `bits` with `search` and the record of the `test` split through it:
+    """The codec at `point` with `search` and the record of the `test` split through it:
     the searched codes' scores and bits, plus rounded_accuracy and rounded_model_bits
-    of the encoder's rounding alone."""
-    rounded_train = model.bottleneck.to_codes(model.encode_float(train_images), bits)
-    codec = Codec.from_codes(model, rounded_train, bits, smoothing, table_bits, search)
+    of the encoder's codes alone."""
+    codec = Codec.from_codes(model, model.encode(train_images, point), point, smoothing, table_bits, search)
     images, labels = test["images"], test["labels"]
     rounded = codec.round_codes(images)
     codes = codec.search_codes(images, rounded)
-    record = score_codes(model, classifier, images, labels, codes, bits)
-    record |= nominal_bits(model.config.dims, bits) | coding_metrics(codec, codes)
-    record["rounded_accuracy"] = score_codes(model, classifier, images, labels, rounded, bits)["accuracy"]
+    bottleneck = model.bottleneck
+    record = score_codes(model, classifier, images, labels, codes, point)
+    record |= nominal_bits(bottleneck.code_dims(point), bottleneck.symbol_bits(point)) | coding_metrics(codec, codes)
+    record["rounded_accuracy"] = score_codes(model, classifier, images, labels, rounded, point)["accuracy"]
     record["rounded_model_bits"] = codec.code_bits(rounded).sum(1).mean().item()
-    return {"rate_weight": search.rate_weight, **record}, codec
+    return {**bottleneck.describe(point), "rate_weight": search.rate_weight, **record}, codec

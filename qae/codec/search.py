@@ -12,18 +12,30 @@ bitstreams are the same, so a searched stream decodes with any copy of the codec
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from qae.images import as_unit_images, batch_slices
 from qae.io import Progress
 
-if TYPE_CHECKING:
-    from qae.codec.codec import Codec
-
 MIN_GAIN = 1e-3  # a move must beat the current code by more than float noise
+
+
+class Searchable(Protocol):
+    """What the search needs of a codec (`qae.codec.codec.Codec` is one)."""
+
+    bits: int  # of one code: codes lie in 0..2**bits - 1
+    decoder: nn.Module  # the model's decoder: decoder inputs -> logits
+    device: torch.device  # where the model runs
+
+    def decoder_input(self, codes: torch.Tensor) -> torch.Tensor:
+        """(N, dims) codes -> (N, width) what the decoder reads."""
+
+    def code_bits(self, codes: torch.Tensor) -> torch.Tensor:
+        """(N, dims) codes -> (N, dims) their ideal bits under the code model."""
 
 
 @dataclass(frozen=True)
@@ -41,26 +53,26 @@ class CodeSearch:
     rounds: int  # at most this many rounds
 
 
-def _distortion(codec: Codec, inputs: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+def _distortion(codec: Searchable, inputs: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     """(N,) binary cross-entropy against `x` of what the decoder makes of `inputs`, per image."""
-    return F.binary_cross_entropy_with_logits(codec.model.decoder(inputs), x, reduction="none").flatten(1).sum(1)
+    return F.binary_cross_entropy_with_logits(codec.decoder(inputs), x, reduction="none").flatten(1).sum(1)
 
 
 def best_moves(
-    codec: Codec, search: CodeSearch, codes: torch.Tensor, x: torch.Tensor
+    codec: Searchable, search: CodeSearch, codes: torch.Tensor, x: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """One search round for a batch: (which rows improve, their best one-step move)."""
-    model, bits, weight = codec.model, codec.bits, search.rate_weight
+    bits, weight = codec.bits, search.rate_weight
     n, d = codes.shape
     with torch.enable_grad():
-        u = model.decoder_input(codes, bits).clone().requires_grad_(True)
+        u = codec.decoder_input(codes).clone().requires_grad_(True)
         distortion = _distortion(codec, u, x)
         (grad,) = torch.autograd.grad(distortion.sum(), u)
     code_bits = codec.code_bits(codes)
     cost = distortion.detach() + weight * code_bits.sum(1)
     # Predicted change of cost for every move: first order in the decoder input, exact in bits.
     steps = torch.stack([(codes + 1).clamp_(max=2**bits - 1), (codes - 1).clamp_(min=0)], 1)  # (n, 2, d)
-    du = model.decoder_input(steps.reshape(-1, d), bits).reshape(n, 2, d) - u.detach()[:, None]
+    du = codec.decoder_input(steps.reshape(-1, d)).reshape(n, 2, d) - u.detach()[:, None]
     step_bits = codec.code_bits(steps.reshape(-1, d)).reshape(n, 2, d)
     predicted = grad[:, None] * du + weight * (step_bits - code_bits[:, None])
     predicted[steps == codes[:, None]] = torch.inf  # a step off the end of the range
@@ -69,7 +81,7 @@ def best_moves(
     candidates = codes[:, None].repeat(1, k, 1)
     candidates.scatter_(2, (pick % d)[..., None], steps.reshape(n, 2 * d).gather(1, pick)[..., None])
     flat = candidates.reshape(n * k, d)
-    exact = _distortion(codec, model.decoder_input(flat, bits), x.repeat_interleave(k, 0))
+    exact = _distortion(codec, codec.decoder_input(flat), x.repeat_interleave(k, 0))
     exact = (exact + weight * codec.code_bits(flat).sum(1)).reshape(n, k).masked_fill(best_predicted.isinf(), torch.inf)
     best, j = exact.min(1)
     return best < cost - MIN_GAIN, candidates[torch.arange(n), j]
@@ -77,13 +89,13 @@ def best_moves(
 
 @torch.no_grad()
 def search_codes(
-    codec: Codec, search: CodeSearch, images: torch.Tensor, codes: torch.Tensor, batch_size: int = 1000
+    codec: Searchable, search: CodeSearch, images: torch.Tensor, codes: torch.Tensor, batch_size: int = 1000
 ) -> torch.Tensor:
     """Better (N, dims) codes for `images`, starting from `codes`; no image's cost
     (distortion + rate_weight x bits) goes up. Deterministic. No candidates: no search."""
     if search.candidates == 0:
         return codes.cpu()
-    device = codec.model.device
+    device = codec.device
     codes = codes.to(device).clone()  # a normal tensor: autograd refuses inference-mode ones
     images = images.to(device)  # once: the rounds index it on the device
     per_batch = max(1, batch_size // search.candidates)  # decoder inputs per pass ~ batch_size

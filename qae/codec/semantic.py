@@ -14,30 +14,24 @@ as uint8 images, as an image codec's receiver shows them.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import math
-import os
 import struct
+from collections.abc import Iterable
 from typing import Any
 
 import torch
 
-from qae.codec.bitstream import FORMAT_VERSION, BitstreamError, Header, pack, unpack
+from qae.codec.base import BaseCodec
+from qae.codec.bitstream import BitstreamError, unpack
 from qae.codec.codebook import kmeans, nearest_codeword
 from qae.codec.entropy import decode_codes, encode_codes, fit_counts, probabilities
 from qae.images import as_unit_images, batch_slices
-from qae.io import save_torch
 from qae.models import Classifier, classifier_checkpoint, classifier_from_checkpoint
+from qae.quantize import index_bits
 from qae.runtime import device_of, eval_batch, pick_device
 
 KIND = "semantic_codec"  # the `kind` of its files, beside `Codec`'s "codec"
 _LENGTH = struct.Struct(">I")
-
-
-def index_bits(count: int) -> int:
-    """Bits of a fixed-width index that takes `count` values (at least 1)."""
-    return max(1, math.ceil(math.log2(count)))
 
 
 @torch.inference_mode()
@@ -85,11 +79,12 @@ def draw(clusters: torch.Tensor, index: torch.Tensor, books: list[torch.Tensor])
     return as_unit_images(drawn.view(-1, 28, 28))
 
 
-class SemanticCodec:
+class SemanticCodec(BaseCodec):
     """A cluster network, per-cluster pixel codebooks of 2^`refine_bits` codewords and
     the training frequencies of both indices: images <-> bytes."""
 
-    search = None  # no encode-time search (the `qae` command may clear a codec's)
+    kind = KIND
+    dims = 2  # two indices per image: the cluster, then the codeword within it
 
     def __init__(
         self,
@@ -106,12 +101,12 @@ class SemanticCodec:
         self.network = network.eval()
         self.books = books
         self.refine_bits = refine_bits
-        self.cluster_bits = index_bits(network.classes)
+        self.bits = self.cluster_bits = index_bits(network.classes)  # the header's bits: the cluster index's
         self.cluster_counts, self.refine_counts = cluster_counts, refine_counts
         self.smoothing, self.table_bits = smoothing, table_bits
         self._cluster_probs = probabilities(cluster_counts, smoothing)
         self._refine_probs = probabilities(refine_counts, smoothing)
-        self.id = self._digest()[:8]
+        super().__init__()
 
     @classmethod
     def fit(
@@ -141,60 +136,45 @@ class SemanticCodec:
             table_bits,
         )
 
-    def _digest(self) -> bytes:
-        """sha256 of everything decoding depends on (the network only encodes: not in it)."""
-        h = hashlib.sha256(json.dumps([KIND, self.refine_bits, self.smoothing, self.table_bits]).encode())
+    def digest_parts(self) -> Iterable[bytes]:
+        """The codebooks and both tables (the network only encodes: not in it)."""
+        yield json.dumps([KIND, self.refine_bits, self.smoothing, self.table_bits]).encode()
         for tensor in (*self.books, self.cluster_counts, self.refine_counts):
-            h.update(tensor.contiguous().numpy().tobytes())
-        return h.digest()
+            yield tensor.contiguous().numpy().tobytes()
 
     def encode(self, images: torch.Tensor, clusters: torch.Tensor | None = None) -> torch.Tensor:
-        """Images (uint8 or [0, 1], (N, 28, 28) or (N, 1, 28, 28)) -> (N, 2) int64 indices:
-        the cluster, then the codeword within it. `clusters`: this codec's network's
-        clusters of `images`, when already known (codecs that share a network)."""
+        """Images -> (N, 2) int64 indices: the cluster, then the codeword within it.
+        `clusters`: this codec's network's clusters of `images`, when already known
+        (codecs that share a network)."""
         if clusters is None:
             clusters = assign(self.network, images)
         return torch.stack([clusters, refinement_index(images, clusters, self.books)], 1)
 
     def decode(self, codes: torch.Tensor) -> torch.Tensor:
-        """(N, 2) indices -> (N, 1, 28, 28) float images in [0, 1]."""
         return draw(codes[:, 0], codes[:, 1], self.books)
 
-    def compress_codes(self, codes: torch.Tensor) -> bytes:
-        """A bitstream of (N, 2) indices."""
+    def encode_payload(self, codes: torch.Tensor) -> bytes:
+        """The cluster stream's length (4 bytes), the cluster stream, the refinement stream."""
         first = encode_codes(codes[:, :1], self._cluster_probs, self.cluster_bits, self.cluster_bits)
         rest = (
             b""
             if self.refine_bits == 0
             else encode_codes(codes[:, 1:], self._refine_probs, self.refine_bits, self.table_bits)
         )
-        payload = _LENGTH.pack(len(first)) + first + rest
-        return pack(Header(self.cluster_bits, 2, len(codes), self.id, len(payload)), payload)
+        return _LENGTH.pack(len(first)) + first + rest
 
-    def decompress_codes(self, data: bytes) -> torch.Tensor:
-        """The (N, 2) indices of a bitstream `compress_codes` wrote with this codec."""
-        header, payload = unpack(data)
-        if (header.bits, header.dims, header.codec_id) != (self.cluster_bits, 2, self.id):
-            raise BitstreamError(
-                f"made by another codec (id {header.codec_id.hex()}, dims {header.dims}); "
-                f"this one is the semantic codec id {self.id.hex()}"
-            )
+    def decode_payload(self, payload: bytes, count: int) -> torch.Tensor:
         first = _LENGTH.unpack_from(payload)[0] if len(payload) >= _LENGTH.size else None
         if first is None or first > len(payload) - _LENGTH.size:
             raise BitstreamError("corrupt: the cluster stream's length does not fit the payload")
         split = _LENGTH.size + first
-        try:
-            clusters = decode_codes(
-                payload[_LENGTH.size : split], self._cluster_probs, self.cluster_bits, self.cluster_bits, header.count
-            )
-            if self.refine_bits == 0:
-                index = torch.zeros_like(clusters)
-            else:
-                index = decode_codes(
-                    payload[split:], self._refine_probs, self.refine_bits, self.table_bits, header.count
-                )
-        except (ValueError, AssertionError) as e:  # the coder's own complaint about its input
-            raise BitstreamError(f"corrupt payload: {e}") from e
+        clusters = decode_codes(
+            payload[_LENGTH.size : split], self._cluster_probs, self.cluster_bits, self.cluster_bits, count
+        )
+        if self.refine_bits == 0:
+            index = torch.zeros_like(clusters)
+        else:
+            index = decode_codes(payload[split:], self._refine_probs, self.refine_bits, self.table_bits, count)
         codes = torch.cat([clusters, index], 1)
         sizes = torch.tensor([len(b) for b in self.books])
         if (codes[:, 0] >= len(sizes)).any() or (codes[:, 1] >= sizes[codes[:, 0]]).any():
@@ -205,10 +185,6 @@ class SemanticCodec:
         """Images -> one bitstream; `clusters` as for `encode`."""
         return self.compress_codes(self.encode(images, clusters))
 
-    def decompress(self, data: bytes) -> torch.Tensor:
-        """One bitstream -> (N, 1, 28, 28) float images in [0, 1]."""
-        return self.decode(self.decompress_codes(data))
-
     def payload_bits(self, data: bytes) -> dict[str, float]:
         """Bits per image of a bitstream this codec wrote: all of its payload (`coded_bits`)
         and the cluster stream's part (`cluster_bits`); the 28-byte header is not counted."""
@@ -216,32 +192,27 @@ class SemanticCodec:
         first = _LENGTH.unpack_from(payload)[0]
         return {"coded_bits": 8 * len(payload) / header.count, "cluster_bits": 8 * first / header.count}
 
-    def save(self, path: str | os.PathLike, **meta: Any) -> None:
-        """One self-contained file: the cluster network (with `meta`: how it was made), the
-        codebooks and both tables."""
-        ckpt = {
-            "kind": KIND,
-            "format": FORMAT_VERSION,
+    def state(self) -> dict[str, Any]:
+        """The cluster network (with how it was made), the codebooks and both tables."""
+        return {
             "refine_bits": self.refine_bits,
             "smoothing": self.smoothing,
             "table_bits": self.table_bits,
             "cluster_counts": self.cluster_counts,
             "refine_counts": self.refine_counts,
             "books": self.books,
-            "network": classifier_checkpoint(self.network, **meta),
+            "network": classifier_checkpoint(self.network, **self.network.meta),
         }
-        save_torch(path, ckpt)
 
     @classmethod
-    def from_checkpoint(cls, ckpt: dict[str, Any], device: str | torch.device | None = None) -> SemanticCodec:
-        """The codec a `save`d file's dict describes; its network on `device` (None: $QAE_DEVICE)."""
-        network = classifier_from_checkpoint(ckpt["network"]).to(pick_device(device))
+    def from_state(cls, state: dict[str, Any], device: str | torch.device | None = None) -> SemanticCodec:
+        network = classifier_from_checkpoint(state["network"]).to(pick_device(device))
         return cls(
             network,
-            ckpt["books"],
-            ckpt["refine_bits"],
-            ckpt["cluster_counts"],
-            ckpt["refine_counts"],
-            ckpt["smoothing"],
-            ckpt["table_bits"],
+            state["books"],
+            state["refine_bits"],
+            state["cluster_counts"],
+            state["refine_counts"],
+            state["smoothing"],
+            state["table_bits"],
         )

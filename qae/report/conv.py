@@ -12,40 +12,6 @@ from matplotlib.ticker import PercentFormatter
 
 from qae.report.figures import colors, log2_axis
 from qae.report.tables import markdown, num, pct, sci
-from qae.studies.conv import HPARAMS
-
-
-def search_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """The search in numbers: the best validation loss, how many trials failed, and the
-    Spearman rank correlation of the validation loss with each hyper-parameter (post 003
-    finds it rising with L2 and flat in the others; None where a parameter never varied)."""
-    ok = pd.DataFrame([r for r in records if r["status"] == "ok"])
-    spearman = ok[[*HPARAMS, "val_loss"]].corr(method="spearman")["val_loss"]
-    return {
-        "best_val_loss": round(float(ok["val_loss"].min()), 6),
-        "trials": len(records),
-        "failed": len(records) - len(ok),
-        "spearman": {h: None if pd.isna(spearman[h]) else round(float(spearman[h]), 3) for h in HPARAMS},
-    }
-
-
-def robustness_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """Per training (plain, denoising), the mean over dims of the test MSE on clean
-    images and under the strongest noise and occlusion: what denoising training buys."""
-    table = pd.DataFrame(records)
-    strongest = table.groupby("corruption")["level"].max()
-
-    def mean_mse(rows: pd.DataFrame, kind: str, level: float) -> float:
-        return round(float(rows.loc[(rows["corruption"] == kind) & (rows["level"] == level), "mse"].mean()), 6)
-
-    return {
-        training: {
-            "clean_mse": mean_mse(rows, "noise", 0),
-            "noise_mse": mean_mse(rows, "noise", strongest["noise"]),
-            "occlusion_mse": mean_mse(rows, "occlusion", strongest["occlusion"]),
-        }
-        for training, rows in table.groupby("training", sort=False)
-    }
 
 
 def robustness_table(records: list[dict[str, Any]]) -> pd.DataFrame:

@@ -38,9 +38,9 @@ def rate_accuracy_figure(
         for m, front in fronts.items():
             rows = [r for r in records if r["method"] == m]
             color, dashed = colors[_base_method(m)], m != _base_method(m)
-            ax.plot([r["bits_per_image"] for r in rows], [r["accuracy"] for r in rows], ".", color=color, alpha=0.35)
+            ax.plot([r["coded_bits"] for r in rows], [r["accuracy"] for r in rows], ".", color=color, alpha=0.35)
             ax.plot(
-                [r["bits_per_image"] for r in front],
+                [r["coded_bits"] for r in front],
                 [r["accuracy"] for r in front],
                 "o--" if dashed else "o-",
                 color=color,
@@ -48,7 +48,7 @@ def rate_accuracy_figure(
                 mfc="white" if dashed else color,
                 label=m.replace("_", " "),
             )
-        bits, accuracy = [r["bits_per_image"] for r in overall], [r["accuracy"] for r in overall]
+        bits, accuracy = [r["coded_bits"] for r in overall], [r["accuracy"] for r in overall]
         best = "best codec within the bits (Pareto front)"
         ax.step(bits, accuracy, where="post", color="black", lw=2.2, alpha=0.55, zorder=0, label=best)
         ax.axhline(raw_accuracy, color="0.4", ls=":", lw=1, label="raw test images")
@@ -78,7 +78,7 @@ def budget_table(
     frame = pd.DataFrame(records)
     rows = []
     for method, own in frame.groupby("method", sort=False):
-        best = {f"<= {b} bits": own.loc[own["bits_per_image"] <= b, "accuracy"].max() for b in budgets}
+        best = {f"<= {b} bits": own.loc[own["coded_bits"] <= b, "accuracy"].max() for b in budgets}
         if any(pd.notna(v) for v in best.values()):
             rows.append({"method": names.get(method, method), **{k: pct(v) for k, v in best.items()}})
     return pd.DataFrame(rows)
@@ -91,10 +91,10 @@ def budget_winners(records: list[dict[str, Any]], names: dict[str, str], budgets
     """A markdown list: for each budget of bits per image, the most accurate codec within it."""
     lines = []
     for b in budgets:
-        within = [r for r in records if r["bits_per_image"] <= b and r["method"] not in FLOORS]
+        within = [r for r in records if r["coded_bits"] <= b and r["method"] not in FLOORS]
         if within:
-            best = max(within, key=lambda r: (r["accuracy"], -r["bits_per_image"]))
-            method, at = names.get(best["method"], best["method"]), num(best["bits_per_image"])
+            best = max(within, key=lambda r: (r["accuracy"], -r["coded_bits"]))
+            method, at = names.get(best["method"], best["method"]), num(best["coded_bits"])
             lines.append(f"- <= {b} bits: {method} ({best['setting']}), {pct(best['accuracy'])} at {at}")
     return "\n".join(lines)
 

@@ -12,14 +12,15 @@ classifier's accuracy on what the receiver decodes.
   (post 001's baseline): lossless, so the accuracy is the classifier's on the raw images.
 - PCA: k principal components fitted on the autoencoder training set, each component's
   coefficient rounded to b bits with the same calibrated quantizer as the autoencoders
-  (`Bottleneck.fit_range`), and entropy coded with the same coder (`qae.codec`).
+  (`Rounding.calibrate`), and entropy coded with the same coder (`qae.codec`).
 - Codebooks in pixel space (vector quantization at its plainest): k-means codewords
   fitted on the training images, no labels, and the training images themselves (the
   nearest neighbour). Each test image is sent as the index of its nearest codeword,
   log2(k) bits, and drawn as that codeword.
 - The floor: sending the classifier's predicted label, log2(10) bits.
 
-Records are flat: {"method", "setting", "bits_per_image", "accuracy"}. Comparing
+Records are flat: {"study", "method", "setting", "coded_bits", "accuracy"} (coded_bits:
+bits per image as written: a file, a payload, an index). Comparing
 them with the autoencoders is the rate_accuracy study's job.
 """
 
@@ -34,13 +35,13 @@ import numpy as np
 import torch
 from PIL import Image
 
+from qae.bottlenecks.rounding import Rounding
 from qae.codec.codebook import kmeans, nearest_codeword
 from qae.codec.entropy import encode_codes, fit_counts, probabilities
 from qae.evaluate import classifier_accuracy, gzip_baseline
 from qae.images import as_unit_images
 from qae.io import progress
 from qae.models import Classifier
-from qae.quantize import Bottleneck
 from qae.runtime import workers
 
 JPEG_EOI_BYTES = 2  # the end-of-image marker after the scan
@@ -110,7 +111,7 @@ def pillow_roundtrip(images: torch.Tensor, fmt: str, **options: Any) -> tuple[to
 
 
 def _record(method: str, setting: str, bits: float, accuracy: float) -> dict[str, Any]:
-    return {"method": method, "setting": setting, "bits_per_image": bits, "accuracy": accuracy}
+    return {"study": "baselines", "method": method, "setting": setting, "coded_bits": bits, "accuracy": accuracy}
 
 
 def image_codec_records(
@@ -192,8 +193,8 @@ def pca_records(
     records = []
     for k in progress(ks, "pca", unit="values of k"):
         z_train, z_test = pca.encode(train, k), pca.encode(images, k)
-        bottleneck = Bottleneck(k)
-        bottleneck.fit_range(z_train)
+        bottleneck = Rounding(k)
+        bottleneck.calibrate(z_train)
         for bits in bits_levels:
             codes = bottleneck.to_codes(z_test, bits)
             probs = probabilities(fit_counts(bottleneck.to_codes(z_train, bits), bits, table_bits), smoothing)

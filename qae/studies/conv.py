@@ -18,9 +18,13 @@ import math
 import multiprocessing
 import os
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from multiprocessing.pool import Pool
 from typing import Any
 
+import numpy as np
 import torch
 
 from qae.corrupt import Corruption, gaussian_noise, occlude
@@ -45,23 +49,34 @@ class Priors:
     epochs: tuple[int, ...]  # choices ...
     epoch_probs: tuple[float, ...]  # ... with these probabilities
 
+    @classmethod
+    def from_params(cls, search: dict[str, Any]) -> Priors:
+        """The priors params' `conv.search` section describes."""
+        return cls(*(tuple(search[k]) for k in ("lr", "weight_decay", "dropout", "epochs", "epoch_probs")))
+
+    def space(self) -> dict[str, tuple[str, tuple]]:
+        """Each hyper-parameter, in drawing order: its kind ("log": log-uniform in
+        [low, high], "uniform", "choice": one of the values) and its range or values."""
+        return {
+            "lr": ("log", self.lr),
+            "weight_decay": ("log", self.weight_decay),
+            "dropout": ("uniform", self.dropout),
+            "epochs": ("choice", self.epochs),
+        }
+
 
 def sample_trials(priors: Priors, n: int, seed: int) -> list[dict[str, float]]:
     """`n` hyper-parameter settings drawn independently from `priors`."""
     rng = random.Random(seed)
 
-    def log_uniform(lo: float, hi: float) -> float:
-        return math.exp(rng.uniform(math.log(lo), math.log(hi)))
+    def draw(kind: str, values: tuple) -> float:
+        if kind == "log":
+            return math.exp(rng.uniform(math.log(values[0]), math.log(values[1])))
+        if kind == "uniform":
+            return rng.uniform(*values)
+        return rng.choices(values, weights=priors.epoch_probs)[0]
 
-    return [
-        {
-            "lr": log_uniform(*priors.lr),
-            "weight_decay": log_uniform(*priors.weight_decay),
-            "dropout": rng.uniform(*priors.dropout),
-            "epochs": rng.choices(priors.epochs, weights=priors.epoch_probs)[0],
-        }
-        for _ in range(n)
-    ]
+    return [{name: draw(kind, values) for name, (kind, values) in priors.space().items()} for _ in range(n)]
 
 
 def scaled_epochs(epochs: int, scale: float) -> int:
@@ -77,12 +92,17 @@ class SearchSetup:
     batch_size: int
     epochs_scale: float
     seed: int
+    arch: str = "conv"  # post 003's model, loss and optimizer (params conv.arch, conv.loss, conv.optimizer)
+    loss: str = "mse"
+    optimizer: str = "adamax"
 
 
 _DATA: dict[str, torch.Tensor] = {}  # each worker's copy of the train/validation images
 
 
-def _init_worker(train: torch.Tensor, val: torch.Tensor, counter: Any, gpus: int) -> None:
+def init_worker(train: torch.Tensor, val: torch.Tensor, counter: Any, gpus: int) -> None:
+    """Make this process a trial worker: single-threaded, holding the search's images,
+    on its share of the GPUs."""
     torch.set_num_threads(1)
     _DATA.update(train=train, val=val)
     if gpus:  # spread the workers over the GPUs
@@ -95,8 +115,10 @@ def run_trial(index: int, trial: dict[str, float], setup: SearchSetup) -> dict[s
     """Train one conv autoencoder with `trial`'s hyper-parameters; its record."""
     record: dict[str, Any] = {"trial": index, **trial, "epochs_run": scaled_epochs(trial["epochs"], setup.epochs_scale)}
     try:
-        config = AutoencoderConfig("conv", setup.dims, "corrected", trial["dropout"])
-        train = TrainConfig(record["epochs_run"], setup.batch_size, trial["lr"], "mse", "adamax", trial["weight_decay"])
+        config = AutoencoderConfig(setup.arch, setup.dims, dropout=trial["dropout"])
+        train = TrainConfig(
+            record["epochs_run"], setup.batch_size, trial["lr"], setup.loss, setup.optimizer, trial["weight_decay"]
+        )
         model, _ = train_autoencoder(config, _DATA["train"], train, setup.seed + index, progress=False)
         val_loss = reconstruction_mse(model, _DATA["val"])
         status = "ok" if math.isfinite(val_loss) else "diverged"
@@ -109,32 +131,90 @@ def _run(args: tuple[int, dict[str, float], SearchSetup]) -> dict[str, Any]:
     return run_trial(*args)
 
 
+@contextmanager
+def worker_pool(workers: int, train: torch.Tensor, val: torch.Tensor) -> Iterator[Pool | None]:
+    """Where trials run: a pool of `workers` single-threaded processes, or for 1, this
+    process (None), made single-threaded while the pool is open."""
+    if workers == 1:
+        threads = torch.get_num_threads()
+        init_worker(train, val, multiprocessing.Value("i", 0), 0)
+        try:
+            yield None
+        finally:
+            torch.set_num_threads(threads)
+        return
+    # spawn, not fork: a forked copy of an initialized torch runtime can deadlock.
+    context = multiprocessing.get_context("spawn")
+    init = (train, val, context.Value("i", 0), torch.cuda.device_count())
+    with context.Pool(workers, init_worker, init) as pool:
+        yield pool
+
+
 def run_search(
     trials: list[dict[str, float]], setup: SearchSetup, train: torch.Tensor, val: torch.Tensor, workers: int
 ) -> list[dict[str, Any]]:
     """Every trial's record, in trial order; `workers` processes (1: in this one)."""
     jobs = [(i, t, setup) for i, t in enumerate(trials)]
-    gpus = torch.cuda.device_count()
-    results = []
-    with Progress(len(jobs), "search", "trials") as bar:
-        if workers == 1:
-            threads = torch.get_num_threads()
-            _init_worker(train, val, multiprocessing.Value("i", 0), 0)
-            try:
-                for job in jobs:
-                    results.append(_run(job))
-                    bar.update()
-            finally:
-                torch.set_num_threads(threads)
-        else:
-            # spawn, not fork: a forked copy of an initialized torch runtime can deadlock.
-            context = multiprocessing.get_context("spawn")
-            init = (train, val, context.Value("i", 0), gpus)
-            with context.Pool(workers, _init_worker, init) as pool:
-                for record in pool.imap_unordered(_run, jobs):
-                    results.append(record)
-                    bar.update(best=min((r["val_loss"] for r in results if r["status"] == "ok"), default=math.nan))
+    results: list[dict[str, Any]] = []
+    with Progress(len(jobs), "search", "trials") as bar, worker_pool(workers, train, val) as pool:
+        for record in map(_run, jobs) if pool is None else pool.imap_unordered(_run, jobs):
+            results.append(record)
+            bar.update(best=min((r["val_loss"] for r in results if r["status"] == "ok"), default=math.nan))
     return sorted(results, key=lambda r: r["trial"])
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    """Ranks 0..n-1 of `values`, ties sharing their mean rank (as Spearman's rho takes them)."""
+    order = np.argsort(values, kind="stable")
+    ranks = np.empty(len(values))
+    ranks[order] = np.arange(len(values))
+    for value in np.unique(values):
+        tied = values == value
+        ranks[tied] = ranks[tied].mean()
+    return ranks
+
+
+def spearman(x: list[float], y: list[float]) -> float | None:
+    """Spearman's rank correlation of `x` and `y`; None where either never varies."""
+    rx, ry = _ranks(np.asarray(x, dtype=float)), _ranks(np.asarray(y, dtype=float))
+    if rx.std() == 0 or ry.std() == 0:
+        return None
+    return float(np.corrcoef(rx, ry)[0, 1])
+
+
+def search_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """The search in numbers: the best validation loss, how many trials failed, and the
+    Spearman rank correlation of the validation loss with each hyper-parameter (post 003
+    finds it rising with L2 and flat in the others; None where a parameter never varied)."""
+    ok = [r for r in records if r["status"] == "ok"]
+    losses = [r["val_loss"] for r in ok]
+    rho = {h: spearman([r[h] for r in ok], losses) for h in HPARAMS}
+    return {
+        "best_val_loss": round(min(losses), 6),
+        "trials": len(records),
+        "failed": len(records) - len(ok),
+        "spearman": {h: None if v is None else round(v, 3) for h, v in rho.items()},
+    }
+
+
+def robustness_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per training (plain, denoising), the mean over dims of the test MSE on clean
+    images and under the strongest noise and occlusion: what denoising training buys."""
+    strongest = {kind: max(r["level"] for r in records if r["corruption"] == kind) for kind in ("noise", "occlusion")}
+
+    def mean_mse(training: str, kind: str, level: float) -> float:
+        mse = [r["mse"] for r in records if (r["training"], r["corruption"], r["level"]) == (training, kind, level)]
+        return round(float(np.mean(mse)), 6)
+
+    trainings = list(dict.fromkeys(r["training"] for r in records))
+    return {
+        t: {
+            "clean_mse": mean_mse(t, "noise", 0),
+            "noise_mse": mean_mse(t, "noise", strongest["noise"]),
+            "occlusion_mse": mean_mse(t, "occlusion", strongest["occlusion"]),
+        }
+        for t in trainings
+    }
 
 
 def best_trial(records: list[dict[str, Any]]) -> dict[str, Any]:

@@ -1,11 +1,11 @@
 """The conv study's random search on Optuna, so several machines can work one search.
 
-Opt-in: `stages/conv_search.py` imports this module only when $QAE_SEARCH_STORAGE names
+Opt-in: `stages/search.py` imports this module only when $QAE_SEARCH_STORAGE names
 a storage (qae.runtime). It changes who runs the trials, never what they are or give:
 - the trials are `sample_trials`'s, pre-drawn from the params and enqueued in order,
   each carrying its index; a worker reads them back through `trial.suggest_*` over the
   same priors, and trial i trains with seed `setup.seed + i` in a single-threaded
-  process (`run_trial`, `_init_worker`), so a record never depends on the machine or
+  process (`run_trial`, `worker_pool`), so a record never depends on the machine or
   worker that ran it, and the stage writes what the local pool would;
 - the study's name hashes the priors, the setup and the trials: changed params start a
   new study, a rerun finds its own and runs only the trials not done yet;
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import time
 import warnings
 from dataclasses import asdict
@@ -34,7 +33,7 @@ import torch
 
 from qae.io import Progress
 from qae.runtime import SEARCH_STORAGE_ENV
-from qae.studies.conv import Priors, SearchSetup, _init_worker, run_trial
+from qae.studies.conv import Priors, SearchSetup, run_trial, worker_pool
 
 try:
     import optuna
@@ -121,10 +120,10 @@ def _objective(trial: Trial, trials: list[dict[str, float]], priors: Priors, set
     ):
         raise optuna.TrialPruned(f"trial {index} runs elsewhere")
     params = {
-        "lr": trial.suggest_float("lr", *priors.lr, log=True),
-        "weight_decay": trial.suggest_float("weight_decay", *priors.weight_decay, log=True),
-        "dropout": trial.suggest_float("dropout", *priors.dropout),
-        "epochs": trial.suggest_categorical("epochs", priors.epochs),
+        name: trial.suggest_categorical(name, values)
+        if kind == "choice"
+        else trial.suggest_float(name, *values, log=kind == "log")
+        for name, (kind, values) in priors.space().items()
     }
     if params != trials[index]:  # the study's name hashes the trials: only a lossy storage gets here
         raise RuntimeError(f"trial {index}: the study holds {params}, the params give {trials[index]}")
@@ -173,21 +172,12 @@ def run_study(
         _fail_stale_trials(study)
     enqueue_missing(study, trials)
     job = (spec, name, trials, priors, setup)
-    with Progress(len(trials), "search", "trials") as bar:
-        if workers == 1:
-            threads = torch.get_num_threads()
-            _init_worker(train, val, multiprocessing.Value("i", 0), 0)
-            try:
-                work(*job)
-            finally:
-                torch.set_num_threads(threads)
+    with Progress(len(trials), "search", "trials") as bar, worker_pool(workers, train, val) as pool:
+        if pool is None:
+            work(*job)
             return _wait_for(study, len(trials), bar, None, heartbeat)
-        # spawn, not fork: a forked copy of an initialized torch runtime can deadlock.
-        context = multiprocessing.get_context("spawn")
-        init = (train, val, context.Value("i", 0), torch.cuda.device_count())
-        with context.Pool(workers, _init_worker, init) as pool:
-            result = pool.map_async(_work, [job] * workers)
-            return _wait_for(study, len(trials), bar, result, heartbeat)
+        result = pool.map_async(_work, [job] * workers)
+        return _wait_for(study, len(trials), bar, result, heartbeat)
 
 
 def _fail_stale_trials(study: optuna.Study) -> None:

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 
 from qae.cluster import cluster_to_digit, confusion_matrix, digits_covered, mapping_accuracy
 from qae.images import MNIST_MEAN, MNIST_STD, as_unit_images
-from qae.models import AutoencoderConfig, SoftmaxAutoencoder
+from qae.models import Autoencoder, AutoencoderConfig
 from qae.runtime import make_deterministic, pick_device
 from qae.train import EpochLog, fit, training_record
 
@@ -56,7 +56,7 @@ def train_softmax(
     progress: bool = True,
     recipe: str = "corrected",
     on_epoch: EpochLog | None = None,
-) -> tuple[SoftmaxAutoencoder, dict[str, Any]]:
+) -> tuple[Autoencoder, dict[str, Any]]:
     """Post 002's training, without labels: MSE, SGD with momentum (`optimizer="sgd"`,
     the post's) or Adam; the model and its training record. `recipe="corrected"`: [0, 1]
     pixels in and out. `recipe="post"`, post 002's notebook as written: the encoder reads
@@ -66,7 +66,7 @@ def train_softmax(
         raise ValueError(f"unknown softmax recipe {recipe!r}; one of {', '.join(SOFTMAX_RECIPES)}")
     generator = make_deterministic(seed)
     device = pick_device()
-    model = SoftmaxAutoencoder(AutoencoderConfig("softmax", 10, recipe)).to(device)
+    model = Autoencoder(AutoencoderConfig("softmax", 10, recipe=recipe)).to(device)
     if optimizer == "sgd":
         opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
     else:

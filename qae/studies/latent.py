@@ -110,8 +110,8 @@ def study(
     `images` and `labels`: codes, centroids, `samples` decoded uniform samples of the
     centroids' box, and D with its basins on a steps x steps grid over the box, plus
     `metrics` (`surface_metrics` and the mean of D)."""
-    if model.config.dims != 2:
-        raise ValueError(f"the latent study needs a 2-D code, got a {model.config.dims}-dim autoencoder")
+    if model.config.width != 2:
+        raise ValueError(f"the latent study needs a 2-D code, got a {model.config.width}-dim autoencoder")
 
     def decode(z: torch.Tensor) -> torch.Tensor:  # float codes, as the model's bottleneck passes them
         return model.decode(z.float(), None).cpu()

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 
 from qae.evaluate import reconstruction_mse
 from qae.images import as_unit_images
-from qae.models import AutoencoderConfig, MLPAutoencoder
+from qae.models import Autoencoder, AutoencoderConfig
 from qae.runtime import make_deterministic, pick_device
 from qae.train import fit
 
@@ -38,11 +38,18 @@ def mean_image_loss(images: torch.Tensor) -> float:
 
 
 @torch.inference_mode()
-def saturation(model: MLPAutoencoder, images: torch.Tensor, threshold: float = 0.99) -> float:
+def saturation(model: Autoencoder, images: torch.Tensor, threshold: float = 0.99) -> float:
     """Share of code elements with |tanh| above `threshold` on `images`: 1 means the code
     is stuck at the corners of its cube."""
     codes = model.encode_float(images)
     return float((codes.abs() > threshold).float().mean())
+
+
+@torch.no_grad()
+def start_at(model: Autoencoder, image: torch.Tensor) -> None:
+    """Set the MLP decoder's output bias so that, untrained, it draws `image` ((1, 28, 28)
+    in [0, 1], e.g. the mean training image) for every code."""
+    model.decoder[2].bias.copy_(torch.logit(image.flatten(), eps=1e-3))
 
 
 def train_mlp(
@@ -54,7 +61,7 @@ def train_mlp(
     lr: float,
     seed: int,
     progress: bool = True,
-) -> tuple[MLPAutoencoder, list[dict[str, float]]]:
+) -> tuple[Autoencoder, list[dict[str, float]]]:
     """Post 004's training: MSE on [0, 1] pixels, Adam at `lr` (the notes pass lr=0.01 to
     their train function, which never hands it to Adam: it runs at Adam's default 0.001),
     from PyTorch's initialization (`start="default"`) or from the mean image ("mean")."""
@@ -62,9 +69,9 @@ def train_mlp(
         raise ValueError(f"unknown start {start!r}; one of {', '.join(STARTS)}")
     generator = make_deterministic(seed)
     device = pick_device()
-    model = MLPAutoencoder(AutoencoderConfig("mlp", dims, "corrected")).to(device)
+    model = Autoencoder(AutoencoderConfig("mlp", dims)).to(device)
     if start == "mean":
-        model.start_at(mean_image(images).to(device))
+        start_at(model, mean_image(images).to(device))
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
 
     def batch_loss(xb: torch.Tensor) -> torch.Tensor:
@@ -93,7 +100,7 @@ def study(
     batch_size: int,
     lr: float,
     seed: int,
-) -> tuple[list[dict[str, Any]], dict[str, Any], dict[tuple[int, str], MLPAutoencoder]]:
+) -> tuple[list[dict[str, Any]], dict[str, Any], dict[tuple[int, str], Autoencoder]]:
     """Train one MLP autoencoder per (dims, start). Returns the loss curves (one record
     per epoch: dims, start, epoch, step, loss), nested metrics (the mean-image loss of
     the training set; per model the last epoch's loss, the test MSE and the share of

@@ -1,7 +1,7 @@
 """Quantization-aware training next to quantizing after training, per (dims, bits).
 
 Beyond the posts: the sweep's linear autoencoders trained with the quantizer in the
-loop (`qae.quantize.Bottleneck`, `qat_bits`), compared with the sweep's own models
+loop (`qae.bottlenecks.quantization_aware`), compared with the sweep's own models
 rounded after training, at the same dims and bits.
 """
 

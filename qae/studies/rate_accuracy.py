@@ -1,9 +1,10 @@
 """Every method on one rate-accuracy axis: records, Pareto fronts, bits at a target accuracy.
 
-A record is {"method", "setting", "bits_per_image", "accuracy"}; the baselines stage
-writes them for the classic codecs, and `sweep_records` makes them from an autoencoder
-family's records, so one more family is one more `--sweep NAME=records.json` on the
-stage's command line. Pure functions only.
+The stage reads the records every codec study writes, as they are: each says what it is
+(study, method, seed) and which operating point (dims, bits, rate level, or a setting),
+with its real coded bits per image and accuracy; one more family is one more
+`--records FILE` on the stage's command line. `on_axis` keeps what the axis needs,
+{"method", "setting", "coded_bits", "accuracy"}. Pure functions only.
 """
 
 from __future__ import annotations
@@ -14,39 +15,41 @@ import pandas as pd
 
 from qae.rate import TARGETS, bits_at
 
-COLUMNS = ["method", "setting", "bits_per_image", "accuracy"]
+COLUMNS = ["method", "setting", "coded_bits", "accuracy"]
+POINT_FIELDS = ("dims", "bits", "rate_weight")  # what names a model's operating point, in order
 
 
-def _setting(r: dict[str, Any]) -> str:
-    parts = [f"dims={r['dims']}", f"bits={r['bits']}"]
-    if "rate_weight" in r:
-        parts.append(f"rate_weight={r['rate_weight']}")
-    return ", ".join(parts)
+def setting(record: dict[str, Any]) -> str:
+    """How a record names its operating point: its own `setting`, or its point's fields."""
+    if "setting" in record:
+        return record["setting"]
+    return ", ".join(f"{k}={record[k]}" for k in POINT_FIELDS if k in record)
 
 
-def sweep_records(results: list[dict[str, Any]], method: str) -> list[dict[str, Any]]:
-    """Records of an autoencoder family, at the entropy coder's bits per image where
-    the rows have them, else at dims x bits. Rows of codecs that search their codes add
-    a `METHOD_rounded` record: the encoder's rounding alone (at its ideal code length,
+def on_axis(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The records as points on the axis. A record of a codec that searches its codes
+    adds a `METHOD_rounded` point: the encoder's rounding alone (at its ideal code length,
     within 0.1% of the coder's)."""
-
-    def record(r: dict[str, Any], name: str, bits: float, accuracy: float) -> dict[str, Any]:
-        return {"method": name, "setting": _setting(r), "bits_per_image": bits, "accuracy": accuracy}
-
-    records = [record(r, method, r.get("coded_bits", r["total_bits"]), r["accuracy"]) for r in results]
-    records += [
-        record(r, f"{method}_rounded", r["rounded_model_bits"], r["rounded_accuracy"])
-        for r in results
+    points = [{"method": r["method"], "setting": setting(r), "coded_bits": r["coded_bits"], "accuracy": r["accuracy"]}
+              for r in records]  # fmt: skip
+    points += [
+        {
+            "method": f"{r['method']}_rounded",
+            "setting": setting(r),
+            "coded_bits": r["rounded_model_bits"],
+            "accuracy": r["rounded_accuracy"],
+        }
+        for r in records
         if "rounded_accuracy" in r
     ]
-    return records
+    return points
 
 
 def pareto_front(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The records no other record beats on both axes (at most as many bits and at least
     as accurate, better on one), by increasing bits."""
     front: list[dict[str, Any]] = []
-    for r in sorted(records, key=lambda r: (r["bits_per_image"], -r["accuracy"])):
+    for r in sorted(records, key=lambda r: (r["coded_bits"], -r["accuracy"])):
         if not front or r["accuracy"] > front[-1]["accuracy"]:
             front.append(r)
     return front
@@ -61,10 +64,7 @@ def summary(records: list[dict[str, Any]]) -> dict[str, dict[str, float | None]]
     """{method: {"bits_at_97": ..., "bits_at_98": ...}}: the fewest bits per image each
     method needs for each target accuracy (None: never reached)."""
     return {
-        m: {
-            name: bits_at([r for r in records if r["method"] == m], target, "bits_per_image")
-            for name, target in TARGETS.items()
-        }
+        m: {name: bits_at([r for r in records if r["method"] == m], target) for name, target in TARGETS.items()}
         for m in methods(records)
     }
 
@@ -78,8 +78,8 @@ def target_table(records: list[dict[str, Any]]) -> pd.DataFrame:
         row: dict[str, Any] = {"method": m}
         for name, target in TARGETS.items():
             reached = [r for r in own if r["accuracy"] >= target]
-            best = min(reached, key=lambda r: r["bits_per_image"]) if reached else None
-            row[name] = None if best is None else best["bits_per_image"]
+            best = min(reached, key=lambda r: r["coded_bits"]) if reached else None
+            row[name] = None if best is None else best["coded_bits"]
             row[f"{name}_accuracy"] = None if best is None else best["accuracy"]
             row[f"{name}_setting"] = None if best is None else best["setting"]
         rows.append(row)

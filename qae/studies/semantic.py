@@ -28,7 +28,7 @@ from qae.codec.semantic import SemanticCodec, assign
 from qae.evaluate import classifier_accuracy
 from qae.images import as_unit_images
 from qae.io import progress
-from qae.models import Autoencoder, Classifier
+from qae.models import Autoencoder, Classifier, identity
 from qae.runtime import device_of
 from qae.train import Augment, EpochLog, train_classifier, training_record
 
@@ -80,7 +80,9 @@ def learn_clusters(
         labeled = assign(network, images)
         network = train_cluster_network(images, labeled, config, config.relabel_epochs, seed + round_, logged)
     recipe = {**asdict(config), "seed": seed, "training_images": len(images)}
-    return network, training_record(recipe, history, device_of(network))
+    record = training_record(recipe, history, device_of(network))
+    network.meta = {"study": "semantic", "method": "semantic", "seed": seed, **record}
+    return network, record
 
 
 def train_cluster_network(
@@ -138,12 +140,13 @@ def semantic_records(
         decoded, sent, clusters = codec.decode(codes), codec.payload_bits(data), codec.network.classes
         records.append(
             {
-                "method": "semantic",
+                **identity(codec.network.meta),
                 "setting": f"clusters={clusters}, refine_bits={bits}",
-                "bits_per_image": sent["coded_bits"],
+                "clusters": clusters,
+                "refine_bits": bits,
+                "coded_bits": sent["coded_bits"],
                 "accuracy": classifier_accuracy(classifier, decoded, labels),
                 "mse": float(F.mse_loss(decoded, as_unit_images(images))),
-                "refine_bits": bits,
                 "cluster_bits": sent["cluster_bits"],
                 "cluster_accuracy": mapping_accuracy(confusion_matrix(labels, codes[:, 0], clusters=clusters)),
             }

@@ -1,5 +1,5 @@
-"""Stage classifier: post 000's CNN, the scorer of every study, and its accuracy on the
-raw test images."""
+"""Stage train_classifier: post 000's CNN, the scorer of every study, and its accuracy on
+the raw test images."""
 
 import argparse
 
@@ -9,6 +9,7 @@ from qae.io import save_torch, write_json
 from qae.live import training_log
 from qae.models import classifier_checkpoint
 from qae.params import load_params
+from qae.stage import run
 from qae.train import train_classifier
 
 
@@ -29,10 +30,10 @@ def main(argv: list[str] | None = None) -> None:
             on_epoch,
         )  # fmt: skip
     accuracy = classifier_accuracy(model, test["images"], test["labels"])
-    save_torch(args.out, classifier_checkpoint(model, **record))
+    save_torch(args.out, classifier_checkpoint(model, study="classifier", method="classifier", **record))
     write_json(args.metrics, {"test_accuracy": accuracy})
     print(f"classifier: test accuracy {accuracy:.4f}")
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -1,8 +1,9 @@
-"""Stage conv_search: post 003's random hyper-parameter search for the conv autoencoder.
-Trials run in parallel, $QAE_WORKERS processes (default: one per core, or per GPU); the
-records do not depend on how many. With $QAE_SEARCH_STORAGE set (an Optuna database URL or
-journal file), the trials run as an Optuna study that other machines join by running
-this same command with the same storage; the records are the same."""
+"""Stage search: post 003's random hyper-parameter search for the conv autoencoder (the
+design card's "hyperparam random search"). Trials run in parallel, $QAE_WORKERS processes
+(default: one per core, or per GPU); the records do not depend on how many. With
+$QAE_SEARCH_STORAGE set (an Optuna database URL or journal file), the trials run as an
+Optuna study that other machines join by running this same command with the same
+storage; the records are the same."""
 
 import argparse
 from pathlib import Path
@@ -13,6 +14,7 @@ from qae.images import load_split
 from qae.io import write_json, write_text
 from qae.params import load_params
 from qae.runtime import search_storage, workers
+from qae.stage import run
 from qae.studies.conv import HPARAMS, Priors, SearchSetup, best_trial, run_search, sample_trials
 
 
@@ -25,11 +27,13 @@ def main(argv: list[str] | None = None) -> None:
     params = load_params()
     c = params["conv"]
     s = c["search"]
-    priors = Priors(*(tuple(s[k]) for k in ("lr", "weight_decay", "dropout", "epochs", "epoch_probs")))
+    priors = Priors.from_params(s)
     images = load_split(args.train)["images"]
     is_val = images.new_zeros(len(images), dtype=bool)
     is_val[load_split(args.validation)["index"]] = True
-    setup = SearchSetup(s["dims"], c["batch_size"], s["epochs_scale"], params["seed"])
+    setup = SearchSetup(
+        s["dims"], c["batch_size"], s["epochs_scale"], params["seed"], c["arch"], c["loss"], c["optimizer"]
+    )
     trials = sample_trials(priors, s["trials"], params["seed"])
     if storage := search_storage():
         from qae.studies.conv_optuna import run_study  # optuna is optional: loaded only when asked for
@@ -47,4 +51,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)
