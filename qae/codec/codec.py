@@ -15,7 +15,6 @@ import json
 import os
 from dataclasses import asdict
 
-import numpy as np
 import torch
 
 from qae.codec.bitstream import FORMAT_VERSION, HEADER_BYTES, BitstreamError, Header, pack, unpack
@@ -23,6 +22,7 @@ from qae.codec.entropy import (
     bit_table,
     code_length,
     decode_codes,
+    decode_floats,
     empirical_entropy,
     encode_codes,
     fit_counts,
@@ -124,9 +124,7 @@ class Codec:
                 f"bits {self.bits or 'fp32'}"
             )
         if self.bits is None:
-            if len(payload) != 4 * self.dims * header.count:
-                raise BitstreamError(f"corrupt: {len(payload)} bytes cannot hold {header.count} float32 codes")
-            return torch.from_numpy(np.frombuffer(payload, "<f4").astype(np.float32)).reshape(header.count, self.dims)
+            return decode_floats(payload, self.dims, header.count)
         try:
             return decode_codes(payload, self.probs, self.bits, self.table_bits, header.count)
         except (ValueError, AssertionError) as e:  # the coder's own complaint about its input
