@@ -4,6 +4,7 @@ the pinned lock, the licence and the citation."""
 import re
 
 import pytest
+import yaml
 
 from tests.helpers import ROOT
 
@@ -34,3 +35,26 @@ def test_the_lock_pins_the_postgresql_driver():
 def test_the_lock_is_in_alphabetical_order():
     names = list(locked())
     assert names == sorted(names)
+
+
+def test_the_license_is_the_one_pyproject_declares():
+    license_ = pyproject()["project"]["license"]
+    assert (ROOT / "LICENSE").read_text().splitlines()[:3] == [
+        f"{license_} License",
+        "",
+        "Copyright (c) 2026 the qae authors",
+    ]
+
+
+def test_the_citation_names_this_version_and_license():
+    citation = yaml.safe_load((ROOT / "CITATION.cff").read_text())
+    assert citation["cff-version"] == "1.2.0"
+    assert citation["version"] == pyproject()["project"]["version"]
+    assert citation["license"] == pyproject()["project"]["license"]
+    assert citation["authors"] == [{"name": "the qae authors"}]
+
+
+def test_the_citation_cites_the_five_posts_the_pipeline_reproduces():
+    references = yaml.safe_load((ROOT / "CITATION.cff").read_text())["references"]
+    assert len(references) == 5
+    assert all(r["title"] and r["authors"] for r in references)
