@@ -2,11 +2,12 @@
 # Offline? Point QAE_MNIST_MIRROR at a folder (or URL) holding the four MNIST .gz files.
 # `make bench BENCH_ARGS="--mnist DIR --reference seed_reference.py"`: the pipeline timed (bench/README.md).
 # `make verify [VERIFY_STAGES="..."]`: rerun stages, check dvc.lock keeps its bytes.
+# `make samples`: remake the shipped codec's card samples (qae/pretrained/samples) after replacing codec.pt.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: repro test bench verify lock
+.PHONY: repro test bench verify lock samples
 
 # The pinned versions (requirements.lock), then qae itself; `pip install -e '.[dev]'` works too.
 $(BIN)/.installed: pyproject.toml requirements.lock
@@ -38,6 +39,9 @@ verify: $(BIN)/.installed
 		git diff --stat dvc.lock; \
 		echo "dvc.lock changed: another CPU kind or thread count than the lock's, or a real difference;"; \
 		echo "git checkout dvc.lock && dvc checkout restores the committed outputs"; exit 1; }
+
+samples: $(BIN)/.installed
+	$(BIN)/python -m qae.pretrained.samples
 
 # Newest versions the ranges in pyproject.toml admit, pinned.
 lock:

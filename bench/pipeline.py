@@ -43,15 +43,11 @@ SEEDS_STUDY += ("sweep_report",)
 
 def machine() -> dict[str, object]:
     """What ran the benchmark."""
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if "model name" in line
-        ),
-        platform.processor(),
-    )
-    info: dict[str, object] = {"cpu": cpu, "cores": len(os.sched_getaffinity(0)), "python": platform.python_version()}
+    cpuinfo = Path("/proc/cpuinfo")  # Linux only; elsewhere platform.processor() names the CPU
+    lines = cpuinfo.read_text().splitlines() if cpuinfo.is_file() else []
+    cpu = next((line.split(":", 1)[1].strip() for line in lines if "model name" in line), platform.processor())
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()  # Linux: the mask
+    info: dict[str, object] = {"cpu": cpu, "cores": cores, "python": platform.python_version()}
     try:
         import torch
 

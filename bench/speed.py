@@ -29,6 +29,12 @@ from qae.params import load_params
 from qae.train import TrainConfig, train_autoencoder, train_classifier
 
 LEVELS = [2, 4, 8, 16, 32, None]
+MAXRSS_UNIT = 1 if sys.platform == "darwin" else 1024  # getrusage's ru_maxrss: bytes on macOS, KiB on Linux
+
+
+def peak_mib(who: int) -> float:
+    """Peak resident memory of `who` (resource.RUSAGE_SELF or RUSAGE_CHILDREN) in MiB."""
+    return resource.getrusage(who).ru_maxrss * MAXRSS_UNIT / 2**20
 
 
 def run_reference(script: Path, mnist: Path, epochs: int) -> tuple[dict, float]:
@@ -36,8 +42,7 @@ def run_reference(script: Path, mnist: Path, epochs: int) -> tuple[dict, float]:
     out = subprocess.run(
         [sys.executable, str(script), str(mnist), str(epochs), str(epochs)], capture_output=True, text=True, check=True
     )
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return json.loads(out.stdout.strip().splitlines()[-1]), peak
+    return json.loads(out.stdout.strip().splitlines()[-1]), peak_mib(resource.RUSAGE_CHILDREN)
 
 
 def run_qae(mnist: Path, epochs: int) -> dict:
@@ -74,7 +79,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("give --mnist or set QAE_MNIST_MIRROR to a folder holding the four MNIST .gz files")
     ref, ref_peak = run_reference(args.reference, args.mnist, args.epochs)
     ours = run_qae(args.mnist, args.epochs)
-    ours_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    ours_peak = peak_mib(resource.RUSAGE_SELF)
     print(f"threads: {torch.get_num_threads()}, device: {'cuda' if torch.cuda.is_available() else 'cpu'}")
     print(f"{'':24}{'reference':>11}{'qae':>9}{'ratio':>8}")
     for key, label in [

@@ -1,10 +1,11 @@
-"""Helpers shared by the tests: paths, the shipped MNIST sample, shrunk params."""
+"""Helpers shared by the tests: paths, the shipped MNIST sample and drawn digits, shrunk params."""
 
 import copy
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_MIRROR = ROOT / "tests" / "data" / "mnist-sample"
+DRAWN = ROOT / "tests" / "data" / "drawn"  # digits drawn as people draw them (tests/data/make_drawn_digits.py)
 
 
 def sample_sha256() -> dict[str, str]:

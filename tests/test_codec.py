@@ -7,7 +7,7 @@ import torch.nn.functional as F
 
 import qae
 from qae.codec.base import load_codec
-from qae.codec.bitstream import HEADER_BYTES, BitstreamError
+from qae.codec.bitstream import HEADER_BYTES, BitstreamError, Header, pack
 from qae.codec.codec import Codec, coding_metrics
 from qae.codec.entropy import code_length, decode_codes, empirical_entropy, encode_codes, fit_counts, probabilities
 from qae.codec.search import CodeSearch
@@ -124,6 +124,30 @@ def test_a_bitstream_of_another_codec_is_refused(codec, model, images):
     other = Codec.fit(model, images[:10], point=4)  # same model and bits, another code model
     with pytest.raises(BitstreamError, match="another codec"):
         codec.decompress(other.compress(images))
+
+
+def test_a_header_that_announces_more_images_than_its_payload_holds_is_refused(codec):
+    """The coder reads zeros past its data: a forged count would decode images from nothing."""
+    forged = pack(Header(codec.bits, codec.dims, 100_000, codec.id, 0), b"")
+    with pytest.raises(BitstreamError, match="cannot hold 100,000 images"):
+        codec.decompress_codes(forged)
+
+
+@pytest.mark.parametrize(("bits", "table_bits"), [(1, 8), (8, 8), (12, 8)])
+@pytest.mark.parametrize("n", [1, 1000, 100_000])
+def test_the_cheapest_codes_a_coder_can_send_are_never_refused(bits, table_bits, n):
+    """The count's bound is the likeliest row's cost: a very skewed code model's cheapest
+    stream, made by the coder itself, must fit under it."""
+    probs = probabilities(fit_counts(torch.zeros(60_000, 4, dtype=torch.long), bits, table_bits), 0.5)
+    codes = torch.zeros(n, 4, dtype=torch.long)
+    assert torch.equal(decode_codes(encode_codes(codes, probs, bits, table_bits), probs, bits, table_bits, n), codes)
+
+
+def test_an_fp32_payload_that_is_not_a_number_is_refused(model, images):
+    codec = Codec.fit(model, images, bits=None)
+    nan = np.full(codec.dims, np.nan, "<f4").tobytes()
+    with pytest.raises(BitstreamError, match="not a finite number"):
+        codec.decompress(pack(Header(None, codec.dims, 1, codec.id, len(nan)), nan))
 
 
 def test_a_file_that_is_no_codec_is_refused(tmp_path):

@@ -1,8 +1,13 @@
 """The conv search on Optuna ($QAE_SEARCH_STORAGE) gives the local pool's records,
-whichever worker or machine runs a trial, and never runs a trial twice."""
+whichever worker or machine runs a trial, and never runs a trial twice.
 
+The PostgreSQL test needs a server: $QAE_TEST_POSTGRES names its URL (`.ci/postgres
+start DIR` starts a throwaway one and prints it); without it, the test skips."""
+
+import contextlib
 import json
 import multiprocessing
+import os
 
 import pytest
 import torch
@@ -14,6 +19,7 @@ from tests.test_conv import PRIORS
 optuna = pytest.importorskip("optuna")
 conv_optuna = pytest.importorskip("qae.studies.conv_optuna")
 
+POSTGRES_ENV = "QAE_TEST_POSTGRES"  # a PostgreSQL server's URL, e.g. postgresql://qae:qae@/qae?host=/tmp/pg
 SETUP = SearchSetup(4, 32, 0.05, 0)  # 1 epoch of 64 images per trial
 DIVERGING = {"lr": 1e30, "weight_decay": 1e-4, "dropout": 0.0, "epochs": 10}  # recorded, not fatal
 pytestmark = pytest.mark.filterwarnings("ignore:Fixed parameter lr:UserWarning")  # DIVERGING's lr is off the priors
@@ -108,4 +114,35 @@ def test_two_worker_processes_give_the_records_of_one(images, trials, tmp_path):
     study = optuna.load_study(
         study_name=conv_optuna.study_name(PRIORS, SETUP, trials), storage=conv_optuna.open_storage(spec)
     )
+    assert sorted(t.user_attrs["index"] for t in study.get_trials() if "record" in t.user_attrs) == [0, 1, 2]
+
+
+@pytest.fixture
+def postgres(trials) -> str:
+    """The URL of a PostgreSQL server holding no study of this search (yet); skips without one."""
+    url = os.environ.get(POSTGRES_ENV, "").strip()
+    if not url:
+        pytest.skip(f"no PostgreSQL server: ${POSTGRES_ENV} names none (.ci/postgres starts one)")
+    try:
+        storage = conv_optuna.open_storage(url)
+    except ValueError as e:  # a missing driver fails the test: the `scale` extra brings it
+        if type(e.__cause__).__name__ != "OperationalError":
+            raise
+        pytest.skip(f"no PostgreSQL server answers at ${POSTGRES_ENV}={url}: {str(e.__cause__).splitlines()[0]}")
+    with contextlib.suppress(KeyError):  # a study an earlier run of this test left
+        optuna.delete_study(study_name=conv_optuna.study_name(PRIORS, SETUP, trials), storage=storage)
+    return url
+
+
+def test_machines_sharing_a_postgresql_study_give_the_local_pools_records(images, trials, postgres):
+    # Another machine creates the study and runs its first trial ...
+    study = optuna.create_study(
+        storage=conv_optuna.open_storage(postgres), study_name=conv_optuna.study_name(PRIORS, SETUP, trials)
+    )
+    conv_optuna.enqueue_missing(study, trials)
+    init_worker(images[:64], images[64:], multiprocessing.Value("i", 0), 0)
+    study.optimize(lambda t: conv_optuna._objective(t, trials, PRIORS, SETUP), n_trials=1)
+    # ... and this one's two worker processes run the rest.
+    records = conv_optuna.run_study(trials, PRIORS, SETUP, images[:64], images[64:], 2, postgres)
+    assert as_json(records) == as_json(run_search(trials, SETUP, images[:64], images[64:], workers=1))
     assert sorted(t.user_attrs["index"] for t in study.get_trials() if "record" in t.user_attrs) == [0, 1, 2]

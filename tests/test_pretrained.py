@@ -3,15 +3,20 @@ about where it came from and what it measured."""
 
 import hashlib
 import json
+import re
 
+import numpy as np
 import pytest
 import yaml
+from PIL import Image
 
 from qae.cli import main
 from qae.codec.base import load_codec
+from qae.codec.bitstream import HEADER_BYTES
 from qae.mnist import read_idx
-from qae.pretrained import CARD, CODEC
-from tests.helpers import ROOT, SAMPLE_MIRROR
+from qae.picture import prepare, read_picture
+from qae.pretrained import CARD, CODEC, samples
+from tests.helpers import DRAWN, ROOT, SAMPLE_MIRROR
 
 SAMPLE = SAMPLE_MIRROR / "t10k-images-idx3-ubyte.gz"
 
@@ -83,3 +88,54 @@ def test_the_card_quotes_the_training_time_the_pipeline_benchmark_measured():
     rows = (line.split("|") for line in (ROOT / "bench/pipeline.md").read_text().splitlines())
     seconds = next(float(row[2]) for row in rows if len(row) > 2 and row[1].strip() == "`compressor_rd_train`")
     assert card()["training time"].startswith(f"{seconds:.0f} s, the stage `compressor_rd_train`")
+
+
+def test_the_card_quotes_what_the_search_adds_to_accuracy():
+    record = shipped_record()
+    no_search = card()["accuracy without the search"]
+    assert no_search.startswith(f"{100 * record['rounded_accuracy']:.2f}% (`--no-search`")
+    assert f"at {record['rounded_model_bits']:.1f} bits per image" in no_search
+
+
+def test_the_card_states_the_header_every_file_has():
+    assert card()["header"].startswith(f"{HEADER_BYTES} bytes ({8 * HEADER_BYTES} bits) per file")
+
+
+def test_the_card_states_the_project_s_license():
+    license_ = re.search(r'^license = "(.+)"$', (ROOT / "pyproject.toml").read_text(), re.M).group(1)
+    assert card()["license"].startswith(f"{license_}, like the rest of qae")
+    assert (ROOT / "LICENSE").read_text().startswith(f"{license_} License")
+
+
+# The card's samples (python -m qae.pretrained.samples): they must be the shipped codec's.
+DRAWINGS = [p.name for p in samples.drawings(DRAWN)]
+
+
+@pytest.fixture(scope="module")
+def codec():
+    return load_codec(CODEC, "cpu")
+
+
+@pytest.mark.parametrize("drawing", DRAWINGS)
+def test_the_card_shows_a_sample_of_each_drawing(drawing):
+    name = samples.sample_name(drawing)
+    assert f"](samples/{name}.png)" in CARD.read_text() and f"](samples/{name}.qae)" in CARD.read_text()
+
+
+@pytest.mark.parametrize("drawing", DRAWINGS)
+def test_a_sample_s_bitstream_is_the_shipped_codec_s(drawing, codec):
+    """A bitstream names its codec: one made by an earlier codec.pt is refused, and fails here."""
+    bitstream = (samples.SAMPLES / f"{samples.sample_name(drawing)}.qae").read_bytes()
+    assert codec.decompress(bitstream).shape == (1, 1, 28, 28)
+
+
+@pytest.mark.parametrize("drawing", DRAWINGS)
+def test_a_sample_shows_its_drawing_what_the_codec_saw_and_its_bitstream_s_decode(drawing, codec):
+    name = samples.sample_name(drawing)
+    bitstream = (samples.SAMPLES / f"{name}.qae").read_bytes()
+    picture = read_picture(DRAWN / drawing)
+    expected = samples.Sample(picture, prepare(picture)[0].numpy(), bitstream, samples.decode(bitstream, codec))
+    drawn, seen, decoded = samples.panels(Image.open(samples.SAMPLES / f"{name}.png"))
+    want = samples.panels(samples.render(expected))
+    assert np.array_equal(drawn, want[0]) and np.array_equal(seen, want[1])
+    assert np.abs(decoded.astype(int) - want[2].astype(int)).max() <= 1  # another CPU's float rounding

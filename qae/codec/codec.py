@@ -15,16 +15,16 @@ from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any
 
-import numpy as np
 import torch
 
 from qae.bottlenecks.base import Point
 from qae.codec.base import BaseCodec
-from qae.codec.bitstream import HEADER_BYTES, BitstreamError
+from qae.codec.bitstream import HEADER_BYTES
 from qae.codec.entropy import (
     bit_table,
     code_length,
     decode_codes,
+    decode_floats,
     empirical_entropy,
     encode_codes,
     fit_counts,
@@ -117,9 +117,7 @@ class Codec(BaseCodec):
 
     def decode_payload(self, payload: bytes, count: int) -> torch.Tensor:
         if self.bits is None:
-            if len(payload) != 4 * self.dims * count:
-                raise BitstreamError(f"corrupt: {len(payload)} bytes cannot hold {count} float32 codes")
-            return torch.from_numpy(np.frombuffer(payload, "<f4").astype(np.float32)).reshape(count, self.dims)
+            return decode_floats(payload, self.dims, count)
         return decode_codes(payload, self.probs, self.bits, self.table_bits, count)
 
     # Images <-> codes

@@ -8,8 +8,10 @@ shape is the safe choice; the smoothing pseudo-count keeps every level codable. 
 table and the rest are sent uniformly (there, a level holds about as much probability
 as its neighbours, and 30k training codes could not fill a finer table anyway).
 
-The coder is `constriction`'s range coder, one dimension after another. This module
-knows nothing about models or images.
+The coder is `constriction`'s range coder, one dimension after another. Decoding
+checks what a header announces against the payload, so forged bytes raise
+`BitstreamError`, never allocate for images that are not there. fp32 codecs send
+float32 codes uncoded (`decode_floats`). This module knows nothing about models or images.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import torch
 from qae.codec.bitstream import BitstreamError
 
 UNIFORM_CHUNK_BITS = 16  # constriction's Uniform model takes alphabets below 2**24
+CODER_PRECISION = 24  # constriction's range coder rounds probabilities to multiples of 2**-24
+CODER_STATE_BITS = 64  # what the coder's state may carry beyond the bits its symbols cost
 
 
 def table_levels(bits: int, table_bits: int) -> int:
@@ -72,10 +76,24 @@ def encode_codes(codes: torch.Tensor, probs: np.ndarray, bits: int, table_bits: 
     return encoder.get_compressed().astype(">u4").tobytes()
 
 
+def fewest_bits(probs: np.ndarray, bits: int, table_bits: int) -> float:
+    """The fewest bits the coder can spend on one (d,) row of codes: each dimension's
+    likeliest level (its probability as the coder rounds it up, at most), plus the low
+    parts, sent uniformly."""
+    if probs.size == 0:
+        return 0.0
+    likeliest = np.minimum(probs.max(1) + (probs.shape[1] + 2) * 2.0**-CODER_PRECISION, 1.0)
+    return float(-np.log2(likeliest).sum()) + max(bits - table_bits, 0) * len(probs)
+
+
 def decode_codes(payload: bytes, probs: np.ndarray, bits: int, table_bits: int, count: int) -> torch.Tensor:
     """The (count, d) int64 codes `encode_codes` turned into `payload`."""
     if len(payload) % 4:
         raise BitstreamError(f"corrupt: a payload of {len(payload)} bytes is not whole 32-bit words")
+    # The coder reads zeros past the end of its data: without this bound a forged count
+    # would decode a 28-byte file into as many images as memory holds.
+    if count * fewest_bits(probs, bits, table_bits) > 8 * len(payload) + CODER_STATE_BITS:
+        raise BitstreamError(f"{len(payload)} payload bytes cannot hold {count:,} images")  # callers say "corrupt"
     decoder = constriction.stream.queue.RangeDecoder(np.frombuffer(payload, ">u4").astype(np.uint32))
     columns = []
     for p in probs:
@@ -84,6 +102,17 @@ def decode_codes(payload: bytes, probs: np.ndarray, bits: int, table_bits: int, 
             column = column << width | decoder.decode(constriction.stream.model.Uniform(2**width), count)
         columns.append(column)
     return torch.from_numpy(np.stack(columns, 1)) if columns else torch.zeros(count, 0, dtype=torch.long)
+
+
+def decode_floats(payload: bytes, dims: int, count: int) -> torch.Tensor:
+    """The (count, dims) float32 codes of an uncoded (fp32) payload: little-endian
+    float32s, row after row; all finite (a decoder fed NaN draws NaN images)."""
+    if len(payload) != 4 * dims * count:
+        raise BitstreamError(f"corrupt: {len(payload)} bytes cannot hold {count} float32 codes")
+    codes = np.frombuffer(payload, "<f4").astype(np.float32).reshape(count, dims)
+    if not np.isfinite(codes).all():
+        raise BitstreamError("corrupt payload: a float32 code is not a finite number")
+    return torch.from_numpy(codes)
 
 
 def bit_table(probs: np.ndarray) -> torch.Tensor:
