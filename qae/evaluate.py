@@ -8,20 +8,64 @@ bits come from an entropy coder, is `qae.codec.evaluate`'s job.
 from __future__ import annotations
 
 import gzip
-from typing import TYPE_CHECKING
+import os
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
 
 from qae.bottlenecks.base import Point
 from qae.images import as_unit_images, batch_slices
-from qae.models import Autoencoder, Classifier
+from qae.models import Autoencoder, Classifier, load_classifier
 from qae.runtime import device_of, eval_batch
 
 if TYPE_CHECKING:
     from qae.corrupt import Corruption
 
 RAW_BITS = 28 * 28 * 8  # an MNIST image as stored: 784 pixels of 8 bits
+
+
+class Scorers:
+    """The classifiers that score what a codec's receiver decodes: `first`, post 000's CNN
+    (a record's `accuracy`), and `second`, another architecture trained on other images
+    (`second_accuracy`), so that a finding about accuracy rests on more than one network's
+    taste. Without a second, records have `accuracy` alone."""
+
+    def __init__(self, first: Classifier, second: Classifier | None = None) -> None:
+        self.networks = {"accuracy": first, **({} if second is None else {"second_accuracy": second})}
+
+    @property
+    def device(self) -> torch.device:
+        """Where the first scorer runs (the others run there too)."""
+        return device_of(self.networks["accuracy"])
+
+    def correct(self, x_hat: torch.Tensor, labels: torch.Tensor) -> dict[str, torch.Tensor]:
+        """How many of a batch of (N, 1, 28, 28) [0, 1] images each scorer labels right."""
+        return {key: (net(x_hat).argmax(1) == labels).sum() for key, net in self.networks.items()}
+
+    def tally(self) -> dict[str, torch.Tensor]:
+        """A zero count per scorer, on the scorers' device, for `correct` to add to."""
+        return {key: torch.zeros((), dtype=torch.long, device=self.device) for key in self.networks}
+
+
+def load_scorers(first: str | os.PathLike, second: str | os.PathLike | None = None) -> Scorers:
+    """The scorers from their checkpoints, on $QAE_DEVICE."""
+    return Scorers(load_classifier(first), None if second is None else load_classifier(second))
+
+
+@torch.inference_mode()
+def score_images(
+    scorers: Scorers, images: torch.Tensor, labels: torch.Tensor, batch_size: int | None = None
+) -> dict[str, float]:
+    """Each scorer's share of `images` (uint8 or [0, 1]: what a receiver decoded) labelled
+    right, and how many images that is (`images`)."""
+    device = scorers.device
+    images, labels = images.to(device), labels.to(device)  # once: no host copy per batch
+    correct = scorers.tally()
+    for s in batch_slices(len(images), batch_size or eval_batch(device)):
+        for key, n in scorers.correct(as_unit_images(images[s]), labels[s]).items():
+            correct[key] += n
+    return {**{key: n.item() / len(images) for key, n in correct.items()}, "images": len(images)}
 
 
 @torch.inference_mode()
@@ -40,7 +84,7 @@ def classifier_accuracy(
 @torch.inference_mode()
 def score_codes(
     model: Autoencoder,
-    classifier: Classifier,
+    scorers: Scorers,
     images: torch.Tensor,
     labels: torch.Tensor,
     codes: torch.Tensor,
@@ -48,22 +92,34 @@ def score_codes(
     batch_size: int | None = None,
 ) -> dict[str, float]:
     """Decode `codes` of `images` (uint8), sent at the bottleneck's operating `point`, and
-    score the reconstructions: accuracy (the classifier on them), and mse and bce per
-    pixel against the [0, 1] images."""
+    score the reconstructions: each scorer's accuracy on them, and mse and bce per pixel
+    against the [0, 1] images; `images`, how many were scored."""
     device = model.device
     images, labels, codes = images.to(device), labels.to(device), codes.to(device)  # once: no host copy per batch
-    correct = torch.zeros((), dtype=torch.long, device=device)
+    correct = scorers.tally()
     squared = torch.zeros((), dtype=torch.float64, device=device)
     cross = torch.zeros((), dtype=torch.float64, device=device)
     for s in batch_slices(len(images), batch_size or eval_batch(device)):
         x = as_unit_images(images[s])
         logits = model.decode_logits(codes[s], point)
         x_hat = torch.sigmoid(logits)
-        correct += (classifier(x_hat).argmax(1) == labels[s]).sum()
+        for key, n in scorers.correct(x_hat, labels[s]).items():
+            correct[key] += n
         squared += F.mse_loss(x_hat, x, reduction="sum").double()
         cross += F.binary_cross_entropy_with_logits(logits, x, reduction="sum").double()
     pixels = images[0].numel() * len(images)
-    return {"accuracy": correct.item() / len(images), "mse": squared.item() / pixels, "bce": cross.item() / pixels}
+    accuracy = {key: n.item() / len(images) for key, n in correct.items()}
+    return {**accuracy, "images": len(images), "mse": squared.item() / pixels, "bce": cross.item() / pixels}
+
+
+MEASURES = ("accuracy", "second_accuracy", "mse", "bce", "total_bits", "compression_ratio", "coded_bits")
+MEASURES += ("model_bits", "entropy_bits")
+
+
+def measures(record: dict[str, Any]) -> dict[str, Any]:
+    """A codec record's measurements alone: what a metrics file `dvc exp show` reads may
+    hold (its dims and bits are params, which DVC would list twice, prefixed)."""
+    return {k: record[k] for k in MEASURES if k in record}
 
 
 def nominal_bits(dims: int, bits: int | None) -> dict[str, float]:
@@ -75,7 +131,7 @@ def nominal_bits(dims: int, bits: int | None) -> dict[str, float]:
 
 def evaluate_quantized(
     model: Autoencoder,
-    classifier: Classifier,
+    scorers: Scorers,
     images: torch.Tensor,
     labels: torch.Tensor,
     point: Point,
@@ -85,7 +141,7 @@ def evaluate_quantized(
     `score_codes` and `nominal_bits`."""
     codes = model.encode(images, point)
     bottleneck = model.bottleneck
-    scores = score_codes(model, classifier, images, labels, codes, point, batch_size)
+    scores = score_codes(model, scorers, images, labels, codes, point, batch_size)
     return scores | nominal_bits(bottleneck.code_dims(point), bottleneck.symbol_bits(point))
 
 
@@ -111,24 +167,26 @@ def gzip_baseline(images: torch.Tensor) -> dict[str, float]:
 @torch.inference_mode()
 def evaluate_corrupted(
     model: Autoencoder,
-    classifier: Classifier,
+    scorers: Scorers,
     images: torch.Tensor,
     labels: torch.Tensor,
     corrupt: Corruption,
     seed: int,
     batch_size: int | None = None,
 ) -> dict[str, float]:
-    """Reconstruct corrupted `images` (uint8); MSE against the clean images, and the
-    classifier's accuracy on the reconstructions. The same seed gives every model the
-    same noise and patches, whatever the batch size: the whole set is corrupted at once."""
+    """Reconstruct corrupted `images` (uint8); MSE against the clean images, and each
+    scorer's accuracy on the reconstructions. The same seed gives every model the same
+    noise and patches, whatever the batch size: the whole set is corrupted at once."""
     device = model.device
     corrupted = corrupt(as_unit_images(images), torch.Generator().manual_seed(seed)).to(device)
     images, labels = images.to(device), labels.to(device)  # once: no host copy per batch
-    correct = torch.zeros((), dtype=torch.long, device=device)
+    correct = scorers.tally()
     squared = torch.zeros((), dtype=torch.float64, device=device)
     for s in batch_slices(len(images), batch_size or eval_batch(device)):
         x = as_unit_images(images[s])
         x_hat = model(corrupted[s])
-        correct += (classifier(x_hat).argmax(1) == labels[s]).sum()
+        for key, n in scorers.correct(x_hat, labels[s]).items():
+            correct[key] += n
         squared += F.mse_loss(x_hat, x, reduction="sum").double()
-    return {"mse": squared.item() / (images[0].numel() * len(images)), "accuracy": correct.item() / len(images)}
+    accuracy = {key: n.item() / len(images) for key, n in correct.items()}
+    return {"mse": squared.item() / (images[0].numel() * len(images)), **accuracy, "images": len(images)}

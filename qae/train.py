@@ -146,16 +146,18 @@ def train_classifier(
     classes: int = 10,
     augment: Augment | None = None,
     desc: str = "classifier",
+    arch: str = "lenet",
 ) -> tuple[Classifier, dict[str, Any]]:
     """Post 000's classifier, trained with cross-entropy, Adam under a one-cycle
     learning-rate schedule and random shifts of up to `max_shift` pixels: with half of
     MNIST's training set, that is what reaches 99% test accuracy in a few epochs.
     `labels` may name other `classes` than the ten digits (clusters, say); with
-    `augment`, random affine distortions take the place of the shifts."""
+    `augment`, random affine distortions take the place of the shifts; `arch` picks the
+    network (qae.models.CLASSIFIERS)."""
     generator = make_deterministic(seed)
     device = pick_device()
     x, y = with_channel(images).to(device), labels.long().to(device)
-    model = Classifier(classes).to(device)
+    model = Classifier(classes, arch).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, fused=True)
     steps = epochs * -(-len(x) // batch_size)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=steps)

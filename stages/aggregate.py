@@ -1,7 +1,7 @@
 """Stage aggregate: the design card's cells -> one table. The sweep's eval_quantized cells
 (posts 000/001) and the posts' recipe as written become metrics/sweep/ (the table, its
-CSV, the summary `dvc exp show` lists) and reports/sweep.md; the headline cell becomes
-metrics/headline.json; the search's trials become its summary (metrics/conv/search.json)."""
+CSV, the summary `dvc exp show` lists) and reports/sweep.md; the search's trials become
+its summary (metrics/conv/search.json)."""
 
 import argparse
 from pathlib import Path
@@ -16,20 +16,17 @@ from qae.report import sweep as report
 from qae.report.render import render
 from qae.stage import run
 from qae.studies.conv import search_summary
-from qae.studies.sweep import COLUMNS, POST_000_ACCURACY_AT_64, headline_metrics, load_cells, load_faithful, summary
+from qae.studies.sweep import COLUMNS, POST_000_ACCURACY_AT_64, load_cells, load_faithful, summary
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cells", required=True, help="eval_quantized records, DIMS-BITS.json")
     parser.add_argument("--faithful", required=True, help="sweep_faithful_eval records, one file per dims")
-    parser.add_argument("--headline", required=True, help="headline_eval's record")
     parser.add_argument("--trials", required=True, help="the search's trials.json")
     parser.add_argument("--test", required=True, help="test split (.pt): post 001's gzip baseline")
     parser.add_argument("--classifier-metrics", required=True, help="classifier.json, for the raw accuracy")
-    parser.add_argument(
-        "--metrics", required=True, help="the metrics/ folder: sweep/*, headline.json, conv/search.json"
-    )
+    parser.add_argument("--metrics", required=True, help="the metrics/ folder: sweep/*, conv/search.json")
     parser.add_argument("--report", required=True, help="the markdown report to write")
     args = parser.parse_args(argv)
     p = load_params()["sweep"]
@@ -42,7 +39,6 @@ def main(argv: list[str] | None = None) -> None:
     write_text(out / "sweep/results.csv", table.to_csv(index=False, float_format="%.6g"))
     write_json(out / "sweep/faithful.json", faithful)
     write_json(out / "sweep/summary.json", summary(records, lossless))
-    write_json(out / "headline.json", headline_metrics(read_json(args.headline)))
     write_json(out / "conv/search.json", search_summary(read_json(args.trials)))
     raw_accuracy = read_json(args.classifier_metrics)["test_accuracy"]
     fields = report.fields(table, faithful, POST_000_ACCURACY_AT_64, p["bits"], raw_accuracy, lossless)

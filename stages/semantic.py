@@ -1,17 +1,18 @@
 """Stage semantic: the semantic-to-detail codec (params semantic). Learns its first index,
 a cluster, from the training images without labels, then scores the codec on the test set
 at each number of refinement bits through its bitstream: coded bits per image and the
-classifier's accuracy on what the receiver draws. Writes one codec file per number of
+classifiers' accuracy on what the receiver draws. Writes one codec file per number of
 refinement bits (`qae compress --codec`)."""
 
 import argparse
 from dataclasses import fields
 from pathlib import Path
 
+from qae.evaluate import load_scorers
 from qae.images import load_split, load_training_images
 from qae.io import write_json
 from qae.live import training_log
-from qae.models import load_autoencoder, load_classifier
+from qae.models import load_autoencoder
 from qae.params import load_params
 from qae.stage import run
 from qae.studies.semantic import SemanticConfig, learn_clusters, semantic_codecs, semantic_records
@@ -24,6 +25,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--train", required=True, help="autoencoder split (.pt)")
     parser.add_argument("--more-images", required=True, help="the other training split: all images join, unlabeled")
     parser.add_argument("--classifier", required=True, help="classifier checkpoint")
+    parser.add_argument("--second-classifier", required=True, help="the second scorer's checkpoint")
     parser.add_argument("--test", required=True, help="test split (.pt)")
     parser.add_argument("--codecs", required=True, type=Path, help="folder for the codec files, R.pt per refine_bits R")
     parser.add_argument("--live", help="folder for the per-epoch training curve (dvclive)")
@@ -46,7 +48,7 @@ def main(argv: list[str] | None = None) -> None:
     )  # fmt: skip
     for bits, c in codecs.items():
         c.save(args.codecs / f"{bits}.pt")
-    records = semantic_records(codecs, load_classifier(args.classifier), load_split(args.test))
+    records = semantic_records(codecs, load_scorers(args.classifier, args.second_classifier), load_split(args.test))
     for r in records:
         print(f"{r['setting']}: {r['coded_bits']:.2f} bits, accuracy {r['accuracy']:.4f}")
     write_json(args.out, records)

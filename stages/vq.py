@@ -1,16 +1,17 @@
 """Stage vq@QUANTIZER: one vector-quantized autoencoder (params vq.QUANTIZER), trained
 without labels on the training images, then scored as a codec at each code length it
-offers (real bitstreams: coded bits per image, and the classifier's accuracy on the
+offers (real bitstreams: coded bits per image, and both classifiers' accuracy on the
 decoded test set)."""
 
 import argparse
 from pathlib import Path
 
 from qae.codec.evaluate import evaluate_points
+from qae.evaluate import load_scorers
 from qae.images import load_split, load_training_images
 from qae.io import save_torch, write_json
 from qae.live import training_log
-from qae.models import autoencoder_checkpoint, identity, load_classifier
+from qae.models import autoencoder_checkpoint, identity
 from qae.params import load_params
 from qae.stage import run
 from qae.studies.vq import model_config
@@ -23,6 +24,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--train", required=True, help="autoencoder split (.pt)")
     parser.add_argument("--more-images", required=True, help="a split whose images join in if vq.images is all")
     parser.add_argument("--classifier", required=True, help="classifier checkpoint")
+    parser.add_argument("--second-classifier", required=True, help="the second scorer's checkpoint")
     parser.add_argument("--test", required=True, help="test split (.pt)")
     parser.add_argument("--model", required=True, help="checkpoint to write")
     parser.add_argument("--live", help="folder for the per-epoch training curves (dvclive)")
@@ -40,7 +42,7 @@ def main(argv: list[str] | None = None) -> None:
     save_torch(args.model, autoencoder_checkpoint(model))
     points = [p for p in model.bottleneck.points if p is not None] or [None]  # rvq: every prefix
     results = evaluate_points(
-        model, load_classifier(args.classifier), images, load_split(args.test), points,
+        model, load_scorers(args.classifier, args.second_classifier), images, load_split(args.test), points,
         params["codec"]["smoothing"], params["codec"]["table_bits"],
     )  # fmt: skip
     records = []

@@ -144,7 +144,7 @@ def test_the_cheapest_codes_a_coder_can_send_are_never_refused(bits, table_bits,
 
 
 def test_an_fp32_payload_that_is_not_a_number_is_refused(model, images):
-    codec = Codec.fit(model, images, bits=None)
+    codec = Codec.fit(model, images, point=None)
     nan = np.full(codec.dims, np.nan, "<f4").tobytes()
     with pytest.raises(BitstreamError, match="not a finite number"):
         codec.decompress(pack(Header(None, codec.dims, 1, codec.id, len(nan)), nan))

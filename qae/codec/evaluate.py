@@ -15,13 +15,13 @@ import torch
 from qae.bottlenecks.base import Point
 from qae.codec.codec import Codec, coding_metrics
 from qae.codec.search import CodeSearch
-from qae.evaluate import nominal_bits, score_codes
-from qae.models import Autoencoder, Classifier
+from qae.evaluate import Scorers, nominal_bits, score_codes
+from qae.models import Autoencoder
 
 
 def evaluate_codes(
     model: Autoencoder,
-    classifier: Classifier,
+    scorers: Scorers,
     train_codes: torch.Tensor,
     test: dict[str, torch.Tensor],
     codes: torch.Tensor,
@@ -34,14 +34,14 @@ def evaluate_codes(
     ({"images", "labels"}) sent as `codes` through it."""
     codec = Codec.from_codes(model, train_codes, point, smoothing, table_bits, search)
     bottleneck = model.bottleneck
-    record = score_codes(model, classifier, test["images"], test["labels"], codes, point)
+    record = score_codes(model, scorers, test["images"], test["labels"], codes, point)
     nominal = nominal_bits(bottleneck.code_dims(point), bottleneck.symbol_bits(point))
     return {**bottleneck.describe(point), **record, **nominal, **coding_metrics(codec, codes)}, codec
 
 
 def evaluate_points(
     model: Autoencoder,
-    classifier: Classifier,
+    scorers: Scorers,
     train_images: torch.Tensor,
     test: dict[str, torch.Tensor],
     points: list[Point],
@@ -61,13 +61,13 @@ def evaluate_points(
             train_codes, codes = whole_train[:, :dims], whole_test[:, :dims]
         else:
             train_codes, codes = bottleneck.to_codes(z_train, point), bottleneck.to_codes(z_test, point)
-        results.append(evaluate_codes(model, classifier, train_codes, test, codes, point, smoothing, table_bits))
+        results.append(evaluate_codes(model, scorers, train_codes, test, codes, point, smoothing, table_bits))
     return results
 
 
 def evaluate_search(
     model: Autoencoder,
-    classifier: Classifier,
+    scorers: Scorers,
     train_images: torch.Tensor,
     test: dict[str, torch.Tensor],
     point: Point,
@@ -83,8 +83,8 @@ def evaluate_search(
     rounded = codec.round_codes(images)
     codes = codec.search_codes(images, rounded)
     bottleneck = model.bottleneck
-    record = score_codes(model, classifier, images, labels, codes, point)
+    record = score_codes(model, scorers, images, labels, codes, point)
     record |= nominal_bits(bottleneck.code_dims(point), bottleneck.symbol_bits(point)) | coding_metrics(codec, codes)
-    record["rounded_accuracy"] = score_codes(model, classifier, images, labels, rounded, point)["accuracy"]
+    record["rounded_accuracy"] = score_codes(model, scorers, images, labels, rounded, point)["accuracy"]
     record["rounded_model_bits"] = codec.code_bits(rounded).sum(1).mean().item()
     return {**bottleneck.describe(point), "rate_weight": search.rate_weight, **record}, codec

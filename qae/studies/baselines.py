@@ -38,10 +38,9 @@ from PIL import Image
 from qae.bottlenecks.rounding import Rounding
 from qae.codec.codebook import kmeans, nearest_codeword
 from qae.codec.entropy import encode_codes, fit_counts, probabilities
-from qae.evaluate import classifier_accuracy, gzip_baseline
+from qae.evaluate import Scorers, gzip_baseline, score_images
 from qae.images import as_unit_images
 from qae.io import progress
-from qae.models import Classifier
 from qae.runtime import workers
 
 JPEG_EOI_BYTES = 2  # the end-of-image marker after the scan
@@ -110,12 +109,12 @@ def pillow_roundtrip(images: torch.Tensor, fmt: str, **options: Any) -> tuple[to
     return torch.from_numpy(np.stack(decoded)), list(sizes), list(headers)
 
 
-def _record(method: str, setting: str, bits: float, accuracy: float) -> dict[str, Any]:
-    return {"study": "baselines", "method": method, "setting": setting, "coded_bits": bits, "accuracy": accuracy}
+def _record(method: str, setting: str, bits: float, scores: dict[str, float]) -> dict[str, Any]:
+    return {"study": "baselines", "method": method, "setting": setting, "coded_bits": bits, **scores}
 
 
 def image_codec_records(
-    classifier: Classifier,
+    scorers: Scorers,
     images: torch.Tensor,
     labels: torch.Tensor,
     fmt: str,
@@ -127,14 +126,14 @@ def image_codec_records(
     records = []
     for quality in progress(qualities, method, unit="qualities"):
         decoded, sizes, headers = pillow_roundtrip(images, fmt, quality=quality, **options)
-        accuracy = classifier_accuracy(classifier, decoded, labels)
+        accuracy = score_images(scorers, decoded, labels)
         whole, header = 8 * sum(sizes) / len(images), 8 * sum(headers) / len(images)
         records.append(_record(method, f"quality={quality}", whole, accuracy))
         records.append(_record(f"{method}_payload", f"quality={quality}", whole - header, accuracy))
     return records
 
 
-def lossless_records(images: torch.Tensor, raw_accuracy: float) -> list[dict[str, Any]]:
+def lossless_records(images: torch.Tensor, raw_accuracy: dict[str, float]) -> list[dict[str, Any]]:
     """PNG (each image a file, Pillow's optimize=True) and gzip -9 of the whole set."""
     _, sizes, _ = pillow_roundtrip(images, "PNG", optimize=True)
     return [
@@ -143,8 +142,8 @@ def lossless_records(images: torch.Tensor, raw_accuracy: float) -> list[dict[str
     ]
 
 
-def label_record(raw_accuracy: float) -> dict[str, Any]:
-    """The floor: send the label the classifier predicts on the raw image."""
+def label_record(raw_accuracy: dict[str, float]) -> dict[str, Any]:
+    """The floor: send the label a scorer predicts on the raw image (each scorer's own)."""
     return _record("label", "the predicted digit", LABEL_BITS, raw_accuracy)
 
 
@@ -178,7 +177,7 @@ class PCA:
 
 
 def pca_records(
-    classifier: Classifier,
+    scorers: Scorers,
     train: torch.Tensor,
     images: torch.Tensor,
     labels: torch.Tensor,
@@ -200,13 +199,13 @@ def pca_records(
             probs = probabilities(fit_counts(bottleneck.to_codes(z_train, bits), bits, table_bits), smoothing)
             coded = 8 * len(encode_codes(codes, probs, bits, table_bits)) / len(images)
             decoded = pca.decode(bottleneck.from_codes(codes, bits))
-            accuracy = classifier_accuracy(classifier, decoded, labels)
+            accuracy = score_images(scorers, decoded, labels)
             records.append(_record("pca", f"k={k}, bits={bits}", coded, accuracy))
     return records
 
 
 def codebook_record(
-    classifier: Classifier,
+    scorers: Scorers,
     codebook: torch.Tensor,
     images: torch.Tensor,
     labels: torch.Tensor,
@@ -215,11 +214,11 @@ def codebook_record(
 ) -> dict[str, Any]:
     """Send each image as the index of its nearest codeword (log2(K) bits) and score the codewords."""
     decoded = codebook[nearest_codeword(as_unit_images(images).flatten(1), codebook)].reshape(-1, 1, 28, 28)
-    return _record(method, setting, math.log2(len(codebook)), classifier_accuracy(classifier, decoded, labels))
+    return _record(method, setting, math.log2(len(codebook)), score_images(scorers, decoded, labels))
 
 
 def codebook_records(
-    classifier: Classifier,
+    scorers: Scorers,
     train: torch.Tensor,
     images: torch.Tensor,
     labels: torch.Tensor,
@@ -231,8 +230,8 @@ def codebook_records(
     """A k-means codebook per k (see `kmeans` for `iterations` and `tolerance`), and the
     training images as the codebook (nearest neighbour)."""
     records = [
-        codebook_record(classifier, kmeans(train, k, iterations, seed, tolerance), images, labels, "kmeans", f"k={k}")
+        codebook_record(scorers, kmeans(train, k, iterations, seed, tolerance), images, labels, "kmeans", f"k={k}")
         for k in progress(ks, "k-means", unit="codebooks")
     ]
     everything = as_unit_images(train).flatten(1)
-    return [*records, codebook_record(classifier, everything, images, labels, "nearest_neighbour", f"k={len(train)}")]
+    return [*records, codebook_record(scorers, everything, images, labels, "nearest_neighbour", f"k={len(train)}")]

@@ -28,9 +28,9 @@ import numpy as np
 import torch
 
 from qae.corrupt import Corruption, gaussian_noise, occlude
-from qae.evaluate import evaluate_corrupted, reconstruction_mse
+from qae.evaluate import Scorers, evaluate_corrupted, reconstruction_mse
 from qae.io import Progress
-from qae.models import Autoencoder, AutoencoderConfig, Classifier
+from qae.models import Autoencoder, AutoencoderConfig
 from qae.runtime import DEVICE_ENV
 from qae.train import TrainConfig, train_autoencoder
 
@@ -252,7 +252,7 @@ def robustness_corruption(kind: str, level: float) -> Corruption:
 
 def robustness_scores(
     model: Autoencoder,
-    classifier: Classifier,
+    scorers: Scorers,
     images: torch.Tensor,
     labels: torch.Tensor,
     noise_std: list[float],
@@ -267,7 +267,7 @@ def robustness_scores(
         key = ("clean", 0) if level == 0 else (kind, level)
         if key not in scored:
             corrupt = robustness_corruption(kind, level)
-            scored[key] = evaluate_corrupted(model, classifier, images, labels, corrupt, seed)
+            scored[key] = evaluate_corrupted(model, scorers, images, labels, corrupt, seed)
         records.append({"corruption": kind, "level": level, **scored[key]})
     return records
 

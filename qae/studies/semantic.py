@@ -25,7 +25,7 @@ import torch.nn.functional as F
 
 from qae.cluster import cluster_codes, confusion_matrix, mapping_accuracy
 from qae.codec.semantic import SemanticCodec, assign
-from qae.evaluate import classifier_accuracy
+from qae.evaluate import Scorers, score_images
 from qae.images import as_unit_images
 from qae.io import progress
 from qae.models import Autoencoder, Classifier, identity
@@ -124,10 +124,10 @@ def semantic_codecs(
 
 
 def semantic_records(
-    codecs: dict[int, SemanticCodec], classifier: Classifier, test: dict[str, torch.Tensor]
+    codecs: dict[int, SemanticCodec], scorers: Scorers, test: dict[str, torch.Tensor]
 ) -> list[dict[str, Any]]:
     """Score each codec on the `test` split through its bitstream: bits per image (the
-    payload; `cluster_bits` its cluster stream), the classifier's accuracy and the MSE of
+    payload; `cluster_bits` its cluster stream), each scorer's accuracy and the MSE of
     what the receiver draws, and how often the cluster alone names the digit (each
     cluster mapped to the digit it holds most often, as post 002 scores clusters)."""
     images, labels, records = test["images"], test["labels"], []
@@ -145,7 +145,7 @@ def semantic_records(
                 "clusters": clusters,
                 "refine_bits": bits,
                 "coded_bits": sent["coded_bits"],
-                "accuracy": classifier_accuracy(classifier, decoded, labels),
+                **score_images(scorers, decoded, labels),
                 "mse": float(F.mse_loss(decoded, as_unit_images(images))),
                 "cluster_bits": sent["cluster_bits"],
                 "cluster_accuracy": mapping_accuracy(confusion_matrix(labels, codes[:, 0], clusters=clusters)),

@@ -97,13 +97,3 @@ def summary(records: list[dict[str, Any]], lossless: dict[str, float]) -> dict[s
         "best_accuracy": round(max(r["accuracy"] for r in records), 6),
         "gzip_ratio": round(lossless["ratio"], 4),
     }
-
-
-HEADLINE_METRICS = ("accuracy", "mse", "bce", "total_bits", "compression_ratio", "coded_bits", "model_bits")
-HEADLINE_METRICS += ("entropy_bits",)
-
-
-def headline_metrics(record: dict[str, Any]) -> dict[str, Any]:
-    """The headline record's measurements alone, for `dvc exp show`: its dims and bits
-    are params, which a metrics file must not repeat (DVC would prefix both columns)."""
-    return {k: record[k] for k in HEADLINE_METRICS}
