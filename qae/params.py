@@ -21,7 +21,7 @@ from qae.cluster import CLUSTER_METHODS
 from qae.errors import UserError
 from qae.images import TRAINING_IMAGES
 from qae.mnist import MNIST_TRAIN_SIZE, validation_size
-from qae.models import RECIPES
+from qae.models import CLASSIFIERS, RECIPES
 from qae.quantize import UNQUANTIZED, is_valid_bits
 from qae.studies.conv import CORRUPTIONS, STARTS
 from qae.studies.digits import SOFTMAX_OPTIMIZERS, SOFTMAX_RECIPES
@@ -92,11 +92,11 @@ def _bool() -> Check:
     return (lambda v: isinstance(v, bool)), "true or false"
 
 
-def _list_of(check: Check) -> Check:
+def _list_of(check: Check, empty: bool = False) -> Check:
     ok, allowed = check
     return (
-        lambda v: isinstance(v, list) and len(v) > 0 and len(set(map(str, v))) == len(v) and all(map(ok, v)),
-        f"a non-empty list without repeats, each {allowed}",
+        lambda v: isinstance(v, list) and (empty or len(v) > 0) and len(set(map(str, v))) == len(v) and all(map(ok, v)),
+        f"a {'' if empty else 'non-empty '}list without repeats, each {allowed}",
     )
 
 
@@ -129,6 +129,7 @@ _ARCH = _choice(tuple(a for a in ARCHITECTURES if a not in ("mlp", "softmax"))) 
 # Every key params.yaml may hold, with what it allows.
 SCHEMA: dict[str, Check] = {
     "seed": _int(0, 2**31 - 1),
+    "replicates": _list_of(_int(0, 2**31 - 1), empty=True),
     "dims": _DIMS,
     "bits": _BITS,
     "download.mirrors": _str_list(),
@@ -141,6 +142,11 @@ SCHEMA: dict[str, Check] = {
     "classifier.batch_size": _int(1),
     "classifier.lr": _positive(),
     "classifier.max_shift": _int(0, 14),
+    "second_classifier.arch": _choice(tuple(CLASSIFIERS)),
+    "second_classifier.epochs": _int(1),
+    "second_classifier.batch_size": _int(1),
+    "second_classifier.lr": _positive(),
+    "second_classifier.max_shift": _int(0, 14),
     "sweep.dims": _list_of(_DIMS),
     "sweep.bits": _list_of(_BITS),
     "sweep.arch": _ARCH,
@@ -314,6 +320,8 @@ def _cross_checks(params: dict[str, Any]) -> list[str]:
             f"semantic.images: must lie in semantic.clusters ({semantic['clusters']})..the training images "
             f"split.classifier_size + split.autoencoder_size ({total}), got {semantic['images']}"
         )
+    if params["seed"] in params["replicates"]:
+        problems.append(f"replicates: must not repeat seed ({params['seed']}): they are the seeds beside it")
     search = params["conv"]["search"]
     if len(search["epochs"]) != len(search["epoch_probs"]):
         problems.append("conv.search.epoch_probs: must have one probability per entry of conv.search.epochs")

@@ -10,8 +10,8 @@ from qae.io import save_torch
 from qae.live import training_log
 from qae.models import autoencoder_checkpoint
 from qae.params import load_params
+from qae.recipes import rate_distortion
 from qae.stage import run
-from qae.studies.compressor import rd_model_config
 from qae.train import TrainConfig, train_autoencoder
 
 
@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> None:
     images = load_training_images(args.train, args.more_images, rd["images"])
     with training_log(args.live) as on_epoch:
         model, record = train_autoencoder(
-            rd_model_config(rd), images, TrainConfig.from_params(rd), seed, on_epoch=on_epoch
+            rate_distortion(rd), images, TrainConfig.from_params(rd), seed, on_epoch=on_epoch
         )
     identity = {"study": "compressor", "method": "compressor_rd", "seed": seed}
     save_torch(args.out, autoencoder_checkpoint(model, **identity, **record))

@@ -8,8 +8,8 @@ from qae.io import save_torch
 from qae.live import training_log
 from qae.models import autoencoder_checkpoint
 from qae.params import load_params
+from qae.recipes import compressor
 from qae.stage import run
-from qae.studies.compressor import model_config
 from qae.train import TrainConfig, train_autoencoder
 
 
@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     params = load_params()
     c, seed = params["compressor"], params["seed"]
-    config = model_config(c, args.dims, args.bits, params["qat"]["noise"])
+    config = compressor(c, args.dims, args.bits, params["qat"]["noise"])
     with training_log(args.live) as on_epoch:
         model, record = train_autoencoder(
             config, load_split(args.train)["images"], TrainConfig.from_params(c), seed, on_epoch=on_epoch

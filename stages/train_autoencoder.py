@@ -10,8 +10,8 @@ from qae.io import save_torch
 from qae.live import training_log
 from qae.models import autoencoder_checkpoint
 from qae.params import load_params
+from qae.recipes import linear, linear_method, linear_training
 from qae.stage import run
-from qae.studies.sweep import method, model_config, train_config
 from qae.train import train_autoencoder
 
 
@@ -28,12 +28,12 @@ def main(argv: list[str] | None = None) -> None:
     params = load_params()
     sweep, seed = params["sweep"], params["seed"]
     qat = None if args.qat_bits is None else {"bits": args.qat_bits, "noise": params["qat"]["noise"]}
-    config = model_config(sweep, args.dims, args.faithful, qat)
+    config = linear(sweep, args.dims, args.faithful, qat)
     with training_log(args.live) as on_epoch:
         model, record = train_autoencoder(
-            config, load_split(args.train)["images"], train_config(sweep, args.faithful), seed, on_epoch=on_epoch
+            config, load_split(args.train)["images"], linear_training(sweep, args.faithful), seed, on_epoch=on_epoch
         )
-    identity = {"study": args.study, "method": method(config.recipe, args.qat_bits), "seed": seed}
+    identity = {"study": args.study, "method": linear_method(config), "seed": seed}
     save_torch(args.out, autoencoder_checkpoint(model, **identity, **record))
 
 

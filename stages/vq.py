@@ -13,8 +13,8 @@ from qae.io import save_torch, write_json
 from qae.live import training_log
 from qae.models import autoencoder_checkpoint, identity
 from qae.params import load_params
+from qae.recipes import vector_quantized
 from qae.stage import run
-from qae.studies.vq import model_config
 from qae.train import TrainConfig, train_autoencoder
 
 
@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> None:
     images = load_training_images(args.train, args.more_images, vq["images"])
     with training_log(args.live) as on_epoch:
         model, record = train_autoencoder(
-            model_config(vq, args.quantizer), images, TrainConfig.from_params(vq), seed, on_epoch=on_epoch
+            vector_quantized(vq, args.quantizer), images, TrainConfig.from_params(vq), seed, on_epoch=on_epoch
         )
     model.meta = {"study": "vq", "method": args.quantizer, "seed": seed, **record}
     save_torch(args.model, autoencoder_checkpoint(model))

@@ -21,6 +21,8 @@ def shrink(params: dict) -> dict:
     p["download"].update(mirrors=[], sha256=sample_sha256())
     p["split"].update(classifier_size=600, autoencoder_size=400)
     p["classifier"].update(epochs=2)
+    p["second_classifier"].update(epochs=2)
+    p["replicates"] = [1]  # one more seed: the replicate stages run, and every finding has a spread
     p["sweep"].update(dims=[2, 8], bits=[2, "fp32"], epochs=5, grid_digits=5)
     p["sweep"]["faithful"].update(dims=[8], epochs=2)
     p["conv"].update(batch_size=64)

@@ -9,7 +9,8 @@ from qae.codec.evaluate import evaluate_points
 from qae.mnist import read_idx
 from qae.models import Autoencoder, AutoencoderConfig, Classifier, autoencoder_checkpoint, autoencoder_from_checkpoint
 from qae.params import VQ_QUANTIZERS
-from qae.studies.vq import QUANTIZERS, model_config
+from qae.recipes import vector_quantized
+from qae.studies.vq import QUANTIZERS
 from qae.train import TrainConfig, train_autoencoder
 from tests.helpers import SAMPLE_MIRROR
 
@@ -136,6 +137,6 @@ def test_params_build_each_quantizer_s_model():
         "fsq": {"groups": 2, "levels": [8, 5, 5, 5]},
     }
     vqvae = {"codebook_size": 64, "dead_code_threshold": 2, "commitment": 0.5}
-    assert model_config(params, "vqvae") == AutoencoderConfig("deep", 8, "vqvae", vqvae)
-    assert model_config(params, "rvq").options["codebooks"] == 4
-    assert model_config(params, "fsq").options == {"groups": 2, "levels": [8, 5, 5, 5]}
+    assert vector_quantized(params, "vqvae") == AutoencoderConfig("deep", 8, "vqvae", vqvae)
+    assert vector_quantized(params, "rvq").options["codebooks"] == 4
+    assert vector_quantized(params, "fsq").options == {"groups": 2, "levels": [8, 5, 5, 5]}

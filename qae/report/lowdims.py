@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import torch
 
+from qae.findings import Estimate, seeds_phrase
 from qae.report.figures import image_grid
 from qae.report.tables import markdown, num, pct
 
@@ -46,18 +47,26 @@ def figures(curves: list[dict[str, Any]], summary: dict[str, Any], post: dict[in
     }
 
 
-def fields(summary: dict[str, Any], post: dict[int, list[float]], starts: list[str]) -> dict[str, Any]:
-    """The table and numbers reports/lowdims.md quotes."""
-    dims = sorted(int(k.removeprefix("dims_")) for k in summary if k.startswith("dims_"))
+def fields(seeds: list[dict[str, Any]], post: dict[int, list[float]], starts: list[str]) -> dict[str, Any]:
+    """The table and numbers reports/lowdims.md quotes, from each seed's summary (the first
+    is `seed`'s): means over seeds, with their range."""
+    first = seeds[0]
+    dims = sorted(int(k.removeprefix("dims_")) for k in first if k.startswith("dims_"))
     names = {"default": "as written", "mean": "fixed"}
     rows = []
     for d in dims:
         row = {"d": d, "post 004, last batch of its last epoch": num(post[d][-1], 4) if d in post else "-"}
         for start in starts:
-            m = summary[f"dims_{d}"][start]
             name = names.get(start, start)
-            row[f"{name}: train loss"] = num(m["train_loss"], 4)
-            row[f"{name}: test MSE"] = num(m["test_mse"], 4)
-            row[f"{name}: saturated code"] = pct(m["saturated"], 0)
+            for key, label, fmt in (("train_loss", "train loss", 4), ("test_mse", "test MSE", 4)):
+                e = Estimate.of_spread([s[f"dims_{d}"][start][key] for s in seeds])
+                row[f"{name}: {label}"] = num(e.mean, fmt) + (
+                    f" ({num(e.min, fmt)}-{num(e.max, fmt)})" if e.seeds > 1 else ""
+                )
+            row[f"{name}: saturated code"] = pct(sum(s[f"dims_{d}"][start]["saturated"] for s in seeds) / len(seeds), 0)
         rows.append(row)
-    return {"mean_image_loss": num(summary["mean_image_loss"], 4), "table": markdown(pd.DataFrame(rows))}
+    return {
+        "mean_image_loss": num(first["mean_image_loss"], 4),
+        "table": markdown(pd.DataFrame(rows)),
+        "seeds": seeds_phrase(len(seeds)),
+    }

@@ -9,8 +9,10 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
+from qae.findings import seeds_phrase
 from qae.report.figures import LABELS, log2_axis
-from qae.report.tables import markdown, num, pct
+from qae.report.tables import markdown, num, pct, pct_spread
+from qae.studies.qat import gain
 
 
 def qat_figure(records: list[dict[str, Any]]) -> plt.Figure:
@@ -36,24 +38,37 @@ def qat_figure(records: list[dict[str, Any]]) -> plt.Figure:
     return fig
 
 
-def fields(records: list[dict[str, Any]], summary: dict[str, Any]) -> dict[str, Any]:
-    """The tables reports/qat.md prints: a row per (bits, dims), both trainings side by side."""
-    wide = pd.DataFrame(records).pivot_table(
-        index=["bits", "dims"], columns="training", values=["accuracy", "coded_bits"], aggfunc="first"
-    )
+def fields(rows: list[dict[str, Any]], summary: dict[str, Any]) -> dict[str, Any]:
+    """The tables reports/qat.md prints: a row per (bits, dims), both trainings side by side,
+    each scorer's accuracy over seeds, and whether the difference is beyond noise."""
+    by = {(r["training"], r["dims"], r["bits"]): r for r in rows}
+    points = sorted({(b, d) for _, d, b in by})
+    after, aware = ({(d, b): by[t, d, b] for b, d in points} for t in ("post-training", "aware"))
     table = pd.DataFrame(
         {
-            "dims x bits": [f"{d} x {b}" for b, d in wide.index],
-            "coded bits per image": [num(v, 1) for v in wide[("coded_bits", "aware")]],
-            "quantized after training": [pct(v) for v in wide[("accuracy", "post-training")]],
-            "quantization-aware": [pct(v) for v in wide[("accuracy", "aware")]],
+            "dims x bits": [f"{d} x {b}" for b, d in points],
+            "coded bits per image (aware)": [num(aware[d, b]["coded_bits"], 1) for b, d in points],
+            "rounded after training": [pct_spread(after[d, b]) for b, d in points],
+            "quantization-aware": [pct_spread(aware[d, b]) for b, d in points],
+            "second scorer: after / aware": [
+                f"{pct(after[d, b].get('second_accuracy'))} / {pct(aware[d, b].get('second_accuracy'))}"
+                for b, d in points
+            ],
+            "aware vs after (both scorers)": [VERDICTS[gain(aware[d, b], after[d, b])] for b, d in points],
         }
     )
     gains = pd.DataFrame(
         {
             "bits per code element": [b.removeprefix("bits_") for b in summary],
-            "most points added (at one dims)": [num(s["max_gain_points"]) for s in summary.values()],
-            "points added, mean over dims": [num(s["mean_gain_points"]) for s in summary.values()],
+            "most points added (at one dims)": [num(s["max_gain_points"], 2) for s in summary.values()],
+            "points added, mean over dims": [num(s["mean_gain_points"], 2) for s in summary.values()],
+            "dims where aware is higher / lower beyond noise": [
+                f"{s['dims_higher']} / {s['dims_lower']} of {s['dims']}" for s in summary.values()
+            ],
         }
     )
-    return {"table": markdown(table), "gains_table": markdown(gains)}
+    seeds = min(s["seeds"] for s in summary.values())
+    return {"table": markdown(table), "gains_table": markdown(gains), "seeds": seeds_phrase(seeds)}
+
+
+VERDICTS = {1: "higher", -1: "lower", 0: "within noise"}

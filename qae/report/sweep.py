@@ -10,8 +10,11 @@ import pandas as pd
 import torch
 from matplotlib.ticker import PercentFormatter
 
+from qae.findings import seeds_phrase, threshold_phrase
+from qae.rate import TARGETS
 from qae.report.figures import LABELS, colors, image_grid, log2_axis
-from qae.report.tables import markdown, num, pct
+from qae.report.tables import markdown, num, pct, pct_spread
+from qae.studies.sweep import matches_reported, recipe_verdict
 
 
 def _bits_label(bits: int | str) -> str:
@@ -90,33 +93,80 @@ def figures(
 
 
 def fields(
-    table: pd.DataFrame,
+    rows: list[dict[str, Any]],
     faithful: list[dict[str, Any]],
+    summary: dict[str, Any],
+    seeds: dict[str, list[list[float | None]]],
     reference: dict[int | str, float],
     bits_order: list[int | str],
-    raw_accuracy: float,
+    raw_accuracy: dict[str, float],
     lossless: dict[str, float],
 ) -> dict[str, Any]:
-    """The tables and numbers reports/sweep.md quotes."""
+    """The tables and findings reports/sweep.md states, from the summary rows (means over
+    seeds with their spread) of the sweep's models and of the posts' recipe as written,
+    and each target's bits per seed (`seeds[name]`: [corrected, posts])."""
     dims = faithful[0]["dims"]
-    corrected = table[table["dims"] == dims].set_index(table["bits"].astype(str)[table["dims"] == dims])
+    at = {str(r["bits"]): r for r in rows if r["dims"] == dims}
     post = {str(r["bits"]): r for r in faithful if r["dims"] == dims}
     order = [str(b) for b in bits_order]
-    rows = {
-        "bits per image": [num(corrected.loc[b, "total_bits"], 0) for b in order],
-        "post 000 (reported)": [pct(reference.get(int(b) if b.isdigit() else b), 0) for b in order],
-        "`recipe: post` (the posts' code as written)": [pct(post[b]["accuracy"]) for b in order],
-        "`recipe: corrected` (the default)": [pct(corrected.loc[b, "accuracy"]) for b in order],
+    reported = {b: reference.get(int(b) if b.isdigit() else b) for b in order}
+    table = {
+        "bits per image, posts' / corrected (coded)": [
+            f"{num(post[b]['coded_bits'])} / {num(at[b]['coded_bits'])}" for b in order
+        ],
+        "post 000 (reported)": [pct(reported[b], 0) for b in order],
+        "`recipe: post` (the posts' code as written)": [pct_spread(post[b]) for b in order],
+        "`recipe: corrected` (the default)": [pct_spread(at[b]) for b in order],
+        "second scorer: post / corrected": [
+            f"{pct(post[b].get('second_accuracy'))} / {pct(at[b].get('second_accuracy'))}" for b in order
+        ],
+        "corrected vs post (both scorers)": [VERDICTS[recipe_verdict(at[b], post[b])] for b in order],
     }
-    headline = pd.DataFrame(rows, index=[_bits_label(b) for b in order]).T.rename_axis("bits per code element")
-    accuracy = table.pivot(index="dims", columns="bits", values="accuracy").reindex(columns=bits_order)
-    coded = table.pivot(index="dims", columns="bits", values="coded_bits").reindex(columns=bits_order)
+    headline = pd.DataFrame(table, index=[_bits_label(b) for b in order]).T.rename_axis("bits per code element")
+    frame = pd.DataFrame(rows)
+    frame["cell"] = [pct_spread(r) for r in rows]
+    accuracy = frame.pivot(index="dims", columns="bits", values="cell").reindex(columns=bits_order)
+    coded = frame.pivot(index="dims", columns="bits", values="coded_bits").reindex(columns=bits_order)
     return {
         "dims": dims,
+        "seeds": seeds_phrase(summary["seeds"]),
         "headline_table": markdown(headline.reset_index()),
-        "accuracy_table": markdown(accuracy.reset_index(), {b: pct for b in bits_order}),
+        "reproduction": reproduction(post, reported, order),
+        "thresholds": thresholds(seeds),
+        "accuracy_table": markdown(accuracy.reset_index(), {b: str for b in bits_order}),
         "coded_table": markdown(coded.reset_index(), {b: num for b in bits_order}),
-        "raw_accuracy": pct(raw_accuracy, 2),
+        "raw_accuracy": pct(raw_accuracy["accuracy"], 2),
+        "raw_second_accuracy": pct(raw_accuracy["second_accuracy"], 2),
         "gzip_ratio": num(lossless["ratio"]),
         "gzip_bits": num(lossless["bits_per_image"], 0),
     }
+
+
+VERDICTS = {1: "higher", -1: "lower", 0: "within noise"}
+
+
+def reproduction(post: dict[str, dict[str, Any]], reported: dict[str, float | None], order: list[str]) -> str:
+    """Which of the post's reported accuracies the posts' recipe as written reproduces
+    (within its interval, widened by the post's rounding to a whole percent), and which not."""
+    levels = [b for b in order if reported[b] is not None]
+    same = [_bits_label(b) for b in levels if matches_reported(post[b], reported[b])]
+    differ = [
+        f"{_bits_label(b)} bits ({pct(post[b]['accuracy'])} against the post's {pct(reported[b], 0)})"
+        for b in levels
+        if not matches_reported(post[b], reported[b])
+    ]
+    said = f"It reproduces the post's accuracy at {', '.join(same) or 'no'} bits per element"
+    return said + (f"; not at {', '.join(differ)}." if differ else ".")
+
+
+def thresholds(seeds: dict[str, list[list[float | None]]]) -> str:
+    """Per target accuracy, the fewest coded bits per image each recipe needs, read on
+    the worst seed, as a markdown list."""
+    lines = []
+    for name, (corrected, posts) in seeds.items():
+        target = pct(TARGETS[name], 0)
+        lines.append(
+            f"- {threshold_phrase(target, corrected, num)} with the corrected recipe (any dims); "
+            f"{threshold_phrase(target, posts, num)} with the posts' recipe as written (its dims only)."
+        )
+    return "\n".join(lines)

@@ -8,21 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from qae.models import AutoencoderConfig
 from qae.rate import TARGETS, bits_at
-
-
-def model_config(compressor: dict[str, Any], dims: int, bits: int, noise: bool) -> AutoencoderConfig:
-    """The quantization-aware model params' `compressor` section describes at dims x bits
-    (`noise`: params qat.noise)."""
-    options = {"bits": bits, "noise": noise}
-    return AutoencoderConfig(compressor["arch"], dims, "quantization_aware", options)
-
-
-def rd_model_config(rd: dict[str, Any]) -> AutoencoderConfig:
-    """The variable-rate model params' `compressor.rd` section describes."""
-    options = {"rate_weights": list(rd["rate_weights"]), "code_bits": rd["code_bits"]}
-    return AutoencoderConfig(rd["arch"], rd["dims"], "rate_distortion", options)
 
 
 def compressor_summary(qat: list[dict[str, Any]], rd: list[dict[str, Any]]) -> dict[str, Any]:

@@ -14,12 +14,18 @@ import os
 from pathlib import Path
 from typing import Any
 
+import torch
+
+from qae import replicates
+from qae.codec.evaluate import evaluate_points
 from qae.errors import UserError
-from qae.io import read_json
-from qae.models import AutoencoderConfig
-from qae.quantize import UNQUANTIZED
+from qae.evaluate import Scorers
+from qae.findings import ACCURACIES, agree, compare, row_estimate, summarize, worst_seed_bits
+from qae.io import progress, read_json
+from qae.quantize import UNQUANTIZED, parse_bits
 from qae.rate import TARGETS, bits_at
-from qae.train import TrainConfig
+from qae.recipes import linear, linear_method, linear_training
+from qae.train import train_autoencoder
 
 # total_bits: dims x bits, nominal; coded_bits: the entropy coder's payload; model_bits: the
 # ideal length under its code model; entropy_bits: the test codes' plug-in entropy (qae.codec).
@@ -28,34 +34,6 @@ COLUMNS += ["compression_ratio", "accuracy", "mse", "bce"]
 
 # Post 000's reported accuracies at dims=64, the baseline the curves are drawn against.
 POST_000_ACCURACY_AT_64 = {2: 0.60, 4: 0.90, 8: 0.97, 16: 0.98, 32: 0.98, UNQUANTIZED: 0.98}
-
-
-def method(recipe: str, qat_bits: int | None = None) -> str:
-    """The method name of a linear-family model in records and reports."""
-    if qat_bits is not None:
-        return "autoencoder_qat"
-    return "autoencoder_posts" if recipe == "post" else "autoencoder"
-
-
-def model_config(
-    sweep: dict[str, Any], dims: int, faithful: bool = False, qat: dict[str, Any] | None = None
-) -> AutoencoderConfig:
-    """The autoencoder params' `sweep` section describes at `dims`: the posts' recipe as
-    written (`faithful`, or sweep.recipe post), corrected, or trained quantization-aware at
-    `qat`'s bits (the qat section's item: {"bits", "noise"}; always corrected)."""
-    recipe = "post" if faithful else sweep["recipe"]
-    if qat is not None:
-        return AutoencoderConfig(sweep["arch"], dims, "quantization_aware", qat, "corrected", sweep["dropout"])
-    bottleneck = "posts_rounding" if recipe == "post" else "rounding"
-    return AutoencoderConfig(sweep["arch"], dims, bottleneck, {}, recipe, sweep["dropout"])
-
-
-def train_config(sweep: dict[str, Any], faithful: bool = False) -> TrainConfig:
-    """How `sweep` trains; `faithful`: the posts' own schedule (sweep.faithful)."""
-    if faithful:
-        own = sweep["faithful"]
-        return TrainConfig.from_params(sweep, epochs=own["epochs"], lr=own["lr"], schedule="constant")
-    return TrainConfig.from_params(sweep)
 
 
 def cell_path(folder: str | os.PathLike, dims: int, bits: int | str) -> Path:
@@ -77,6 +55,12 @@ def load_cells(folder: str | os.PathLike, dims: list[int], bits: list[int | str]
     return records
 
 
+def load_replicates(folder: str | os.PathLike, seeds: list[int]) -> list[dict[str, Any]]:
+    """The records of the replicates of `seeds` (`qae.replicates`), with `code_bits` as in
+    `load_cells`."""
+    return [{**r, "code_bits": 32 if r["bits"] == UNQUANTIZED else r["bits"]} for r in replicates.load(folder, seeds)]
+
+
 def load_faithful(folder: str | os.PathLike, dims: list[int]) -> list[dict[str, Any]]:
     """The records of the posts' recipe as written (`sweep_faithful_eval@D`: a list of
     records per dims, one per bits level), with `code_bits` as in `load_cells`."""
@@ -89,11 +73,63 @@ def load_faithful(folder: str | os.PathLike, dims: list[int]) -> list[dict[str, 
     return records
 
 
-def summary(records: list[dict[str, Any]], lossless: dict[str, float]) -> dict[str, Any]:
-    """The sweep in the few numbers `dvc exp show` compares: the fewest coded bits per
-    image for each target accuracy, the best accuracy anywhere, and post 001's gzip ratio."""
+def bits_per_seed(records: list[dict[str, Any]], target: float) -> list[float | None]:
+    """The fewest coded bits per image reaching `target` accuracy, for each seed's records
+    (in seed order; None where a seed never reaches it)."""
+    seeds = sorted({r["seed"] for r in records})
+    return [bits_at([r for r in records if r["seed"] == s], target) for s in seeds]
+
+
+def summary(
+    records: list[dict[str, Any]], faithful: list[dict[str, Any]], lossless: dict[str, float]
+) -> dict[str, Any]:
+    """The sweep in the few numbers `dvc exp show` compares, from the per-seed `records`
+    of the sweep's models and of the posts' recipe as written (`faithful`): the fewest coded
+    bits per image for each target accuracy, read on the worst seed (None if a seed never
+    reaches it), the best mean accuracy anywhere, post 001's gzip ratio and the seeds."""
+    rows = summarize(records, ("dims", "bits"))
     return {
-        **{name: bits_at(records, target) for name, target in TARGETS.items()},
-        "best_accuracy": round(max(r["accuracy"] for r in records), 6),
+        **{name: worst_seed_bits(bits_per_seed(records, t)) for name, t in TARGETS.items()},
+        "best_accuracy": round(max(r["accuracy"] for r in rows), 6),
         "gzip_ratio": round(lossless["ratio"], 4),
+        "seeds": len({r["seed"] for r in records}),
+        "posts": {name: worst_seed_bits(bits_per_seed(faithful, t)) for name, t in TARGETS.items()},
     }
+
+
+def matches_reported(row: dict[str, Any], reported: float) -> bool:
+    """Whether an accuracy the post reports (rounded to a whole percent) lies within a
+    summary row's interval, widened by that rounding."""
+    estimate = row_estimate(row, "accuracy")
+    return estimate.low - 0.005 <= reported <= estimate.high + 0.005
+
+
+def recipe_verdict(corrected: dict[str, Any], posts: dict[str, Any]) -> int:
+    """Whether the corrected recipe is more accurate than the posts' at one (dims, bits)
+    beyond noise by both scorers (1), less (-1), or neither (0)."""
+    keys = [k for k in ACCURACIES if k in corrected and k in posts]
+    return agree(*(compare(row_estimate(corrected, k), row_estimate(posts, k)) for k in keys))
+
+
+def replicate(
+    sweep: dict[str, Any],
+    seed: int,
+    images: torch.Tensor,
+    scorers: Scorers,
+    test: dict[str, torch.Tensor],
+    smoothing: float,
+    table_bits: int,
+) -> list[dict[str, Any]]:
+    """The sweep's models again at another `seed`: every sweep.dims (the sweep's recipe)
+    and every sweep.faithful.dims (the posts' recipe as written), each scored at every
+    sweep.bits as its cells are. Records only: the codecs of a replicate are not kept."""
+    bits = [parse_bits(b) for b in sweep["bits"]]
+    jobs = [(d, False) for d in sweep["dims"]] + [(d, True) for d in sweep["faithful"]["dims"]]
+    records = []
+    for dims, faithful in progress(jobs, f"sweep, seed {seed}", unit="models"):
+        config = linear(sweep, dims, faithful)
+        model, _ = train_autoencoder(config, images, linear_training(sweep, faithful), seed, progress=False)
+        results = evaluate_points(model, scorers, images, test, bits, smoothing, table_bits)
+        identity = {"study": "sweep_faithful" if faithful else "sweep", "method": linear_method(config), "seed": seed}
+        records += [{**identity, **record} for record, _ in results]
+    return records

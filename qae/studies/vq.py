@@ -7,16 +7,4 @@ frequency (`qae.codec.codec.table_bits_for`).
 
 from __future__ import annotations
 
-from typing import Any
-
-from qae.models import AutoencoderConfig
-
 QUANTIZERS = ("vqvae", "rvq", "fsq")  # the bottlenecks params' vq section configures, one subsection each
-
-
-def model_config(vq: dict[str, Any], quantizer: str) -> AutoencoderConfig:
-    """The model params' `vq` section describes for `quantizer` (vqvae, rvq or fsq)."""
-    own = dict(vq[quantizer])
-    if quantizer != "fsq":
-        own["commitment"] = vq["commitment"]
-    return AutoencoderConfig(vq["arch"], vq["width"], quantizer, own)
