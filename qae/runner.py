@@ -507,18 +507,27 @@ class _Server:
         self.command_pid = 0
         self.status: int | None = None
 
-    def run(self, command: list[str]) -> int | _Stage:
-        """Run `command`, serving stages until it has exited and so have the children it
-        asked for; return its wait status. In a forked child, return the stage instead."""
-        import selectors
+    def listen(self) -> None:
+        """Make the socket stages connect to, in a new private folder."""
         import tempfile
 
         self.dir = tempfile.mkdtemp(prefix="qae-runner-")  # mode 0700: only this user connects
         self.path = os.path.join(self.dir, "socket")
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.listener.bind(self.path)
-        self.listener.listen(64)
+        try:
+            self.listener.bind(self.path)  # fails if $TMPDIR makes the path too long (108 bytes)
+            self.listener.listen(64)
+        except OSError:
+            self.listener.close()
+            os.rmdir(self.dir)
+            raise
         self.listener.setblocking(False)
+
+    def run(self, command: list[str]) -> int | _Stage:
+        """Run `command`, serving stages until it has exited and so have the children it
+        asked for; return its wait status. In a forked child, return the stage instead."""
+        import selectors
+
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_r, False)
         os.set_blocking(self.wake_w, False)
@@ -750,6 +759,11 @@ def main(argv: list[str] | None = None) -> int:
         for name, seconds, threads in loaded:
             _say(f"preloaded {name} in {seconds:.2f} s" + (f", starting {threads} OS thread(s)" if threads else ""))
     problem = problem or _unsafe_to_fork()
+    if problem is None:
+        try:
+            server.listen()
+        except OSError as e:
+            problem = f"no socket: {e}"
     if problem is not None:
         _say(f"not serving stages ({problem}): running {command[0]} plainly")
         _run_plain(command, environ)
