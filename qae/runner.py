@@ -462,6 +462,11 @@ def _unsafe_to_fork() -> str | None:
     torch = sys.modules.get("torch")
     if torch is not None and torch.cuda.is_initialized():
         return "CUDA is initialized"
+    with open("/proc/self/maps") as f:
+        # The driver, loaded by a call such as torch.cuda.is_available(), which initializes
+        # it without torch counting CUDA as initialized: a child could not use CUDA then.
+        if "/libcuda.so" in f.read():
+            return "the CUDA driver is loaded"
     # Some libraries stop their threads before a fork (OpenBLAS does): fork once to see
     # what is left once they have.
     pid = os.fork()

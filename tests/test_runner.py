@@ -94,6 +94,8 @@ if __name__ == "__main__":
     sys.exit(main(*sys.argv[1:]))
 '''
 
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the runner serves stages on Linux only")
+
 # The tests' environment, the runner's and its stages' alike: qae.runner from this worktree.
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("QAE_RUNNER")}
 ENV.update(PYTHONPATH=str(ROOT), PROBE_VALUE="from the test")
