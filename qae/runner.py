@@ -226,13 +226,17 @@ def client() -> None:
     module = _stage_module()
     if not path or module is None or sys.platform != "linux":
         return
-    request = _request(module)
     sock, buffer = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM), bytearray()
+    try:
+        sock.connect(path)  # first: without a runner, the stage should lose no time
+    except OSError:
+        sock.close()
+        return
+    request = _request(module)
     # Until the child's pid is known a signal has nowhere to go: hold it, then forward it,
     # or, if the runner declines, let it reach this process as if nothing had happened.
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, [getattr(signal, n) for n in _FORWARDED])
     try:
-        sock.connect(path)
         _send(sock, request)
         reply = _reply(sock, buffer)
         if reply is None or not reply.startswith("pid "):  # declined
@@ -240,7 +244,7 @@ def client() -> None:
             return
         pid = int(reply.split()[1])
         _forward_signals(pid)
-    except OSError:  # no runner there (any more)
+    except OSError:  # the runner went away
         sock.close()
         return
     finally:
