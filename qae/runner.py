@@ -32,6 +32,7 @@ standard library, and at module level only what the client needs.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import gc
 import json
@@ -40,6 +41,7 @@ import signal
 import socket
 import struct
 import sys
+import types
 
 SOCKET_ENV = "QAE_RUNNER"
 PRELOAD_ENV, VERBOSE_ENV = "QAE_RUNNER_PRELOAD", "QAE_RUNNER_VERBOSE"
@@ -333,16 +335,21 @@ class _Stage:
             sys.modules["numpy.random"].seed()  # a fresh process seeds numpy's global generator anew
         _fresh_stdio()
         gc.enable()  # the runner ran without it, to fork with its objects frozen
+        # The stage runs where `python -m` runs it: in a fresh __main__ module that stays in
+        # sys.modules, through the function the interpreter itself calls for -m.
+        main = sys.modules["__main__"] = types.ModuleType("__main__")
+        main.__builtins__, main.__annotations__ = builtins, {}
+        loaded = set(sys.modules)
         signal.pthread_sigmask(signal.SIG_SETMASK, r["mask"])
         status, interrupted = 0, False
         try:
-            runpy.run_module(r["module"], run_name="__main__", alter_sys=True)
+            runpy._run_module_as_main(r["module"])
         except SystemExit as e:
             status = _exit_code(e.code)
         except BaseException as e:
             status, interrupted = 1, isinstance(e, KeyboardInterrupt)
             _print_exception(e)
-        _end(status, interrupted)
+        _end(status, interrupted, [main] + [sys.modules[m] for m in sys.modules if m not in loaded])
 
 
 def _exit_code(code: object) -> int:
@@ -360,31 +367,35 @@ def _print_exception(e: BaseException) -> None:
     where `python -m`'s does (the runner's frames would only mislead)."""
     import runpy
 
-    frames = []
-    tb = e.__traceback__
-    while tb is not None:
-        frames.append(tb)
-        tb = tb.tb_next
-    if isinstance(e, ImportError) and frames[-1].tb_frame.f_code is runpy._get_module_details.__code__:
-        print(f"{sys.executable}: {e}", file=sys.stderr)  # no such module: as `python -m` says it
-        return
-    start = next((tb for tb in frames if tb.tb_frame.f_code is runpy._run_code.__code__), e.__traceback__)
+    start = e.__traceback__
+    while start is not None and start.tb_frame.f_code is not runpy._run_module_as_main.__code__:
+        start = start.tb_next
+    start = start or e.__traceback__
     e.with_traceback(start)
     sys.last_type, sys.last_value, sys.last_traceback = type(e), e, start
     sys.excepthook(type(e), e, start)
 
 
-def _end(status: int, interrupted: bool) -> None:
+def _end(status: int, interrupted: bool, modules: list[types.ModuleType]) -> None:
     """End the stage's process as the interpreter ends a plain one, but for tearing down
-    every module (seconds with the preload's, and nothing a stage's outputs depend on):
-    wait for its threads, run its atexit functions, finalize what it left behind (a file it
-    never closed gets flushed), flush, and exit; after a KeyboardInterrupt, by SIGINT."""
+    the preloaded modules (seconds, and nothing a stage's outputs depend on): wait for its
+    threads, run its atexit functions, clear `modules` (its __main__ and what it imported,
+    newest first) so that what they held is finalized (a file never closed gets written),
+    flush, and exit; after a KeyboardInterrupt, by SIGINT."""
     import atexit
     import ctypes
     import threading
 
     threading._shutdown()
     atexit._run_exitfuncs()
+    for module in reversed(modules):
+        namespace = getattr(module, "__dict__", {})
+        # As the interpreter clears a module: names with one leading underscore first,
+        # then the rest, replaced by None, __builtins__ kept.
+        for first in (True, False):
+            for name in list(namespace):
+                if name != "__builtins__" and (name.startswith("_") and not name.startswith("__")) == first:
+                    namespace[name] = None
     gc.collect()
     for stream in (sys.stdout, sys.stderr):
         try:

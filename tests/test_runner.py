@@ -83,6 +83,10 @@ def main(out, *requests):
         if request.startswith("until="):  # a file appears
             while not os.path.exists(request[6:]):
                 time.sleep(0.01)
+    if "unclosed" in requests:  # left for the interpreter to finalize at exit
+        global LEFT_OPEN
+        LEFT_OPEN = open(os.path.join(out, "unclosed.txt"), "w")
+        LEFT_OPEN.write("buffered, never flushed by the probe\\n")
     if "raise" in requests:
         raise RuntimeError("the probe was asked to fail")
     if "interrupt" in requests:
@@ -219,13 +223,23 @@ def test_the_exit_status_passes_through(project, via, tmp_path, requests, code):
     assert run_probe(project, tmp_path, *requests, via=via).returncode == code
 
 
-def test_an_uncaught_exception_exits_1_with_its_traceback(project, via, tmp_path):
-    result = run_probe(project, tmp_path, "raise", via=via)
-    assert result.returncode == 1
-    lines = result.stderr.splitlines()
-    assert lines[1] == "Traceback (most recent call last):"
-    assert lines[-1] == "RuntimeError: the probe was asked to fail"
-    assert "qae/runner.py" not in result.stderr  # the traceback starts where `python -m`'s does
+def test_an_uncaught_exception_exits_1_with_the_same_traceback(project, runner, tmp_path):
+    direct, served = (run_probe(project, tmp_path, "raise", via=via) for via in (None, runner))
+    assert where(tmp_path)["ppid"] == runner.pid
+    assert direct.returncode == served.returncode == 1
+    assert served.stderr == direct.stderr
+    assert served.stderr.splitlines()[-1] == "RuntimeError: the probe was asked to fail"
+
+
+def test_a_missing_stage_module_is_reported_as_python_m_reports_it(project, runner, tmp_path):
+    direct, served = (run_probe(project, tmp_path, via=via, module="stages.missing") for via in (None, runner))
+    assert direct.returncode == served.returncode == 1
+    assert served.stderr == direct.stderr == f"{sys.executable}: No module named stages.missing\n"
+
+
+def test_a_file_the_stage_never_closed_is_written_as_at_a_plain_exit(project, via, tmp_path):
+    run_probe(project, tmp_path, "unclosed", via=via)
+    assert (tmp_path / "unclosed.txt").read_text() == "buffered, never flushed by the probe\n"
 
 
 def test_sigterm_to_the_stage_process_ends_the_stage(project, via, tmp_path):
