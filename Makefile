@@ -1,4 +1,5 @@
-# `make repro`: set up (once) and run the whole pipeline. `make test`: set up and run the tests.
+# `make quick`: set up, then the headline result. `make repro`: set up (once) and run the whole pipeline.
+# `make test`: set up and run the tests.
 # Offline? Point QAE_MNIST_MIRROR at a folder (or URL) holding the four MNIST .gz files.
 # `make bench BENCH_ARGS="--mnist DIR --reference seed_reference.py"`: the pipeline timed (bench/README.md).
 # `make verify [VERIFY_STAGES="..."]`: rerun stages, check dvc.lock keeps its bytes.
@@ -7,7 +8,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: repro test bench verify lock samples
+.PHONY: quick repro test bench verify lock samples
 
 # The pinned versions (requirements.lock), then qae itself; `pip install -e '.[dev]'` works too.
 $(BIN)/.installed: pyproject.toml requirements.lock
@@ -16,6 +17,11 @@ $(BIN)/.installed: pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet -r requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
+
+# The design card's path to the headline cell: MNIST, split, classifiers, the headline model.
+quick: $(BIN)/.installed
+	PATH="$(abspath $(BIN)):$$PATH" python -m qae.runner dvc repro headline_eval
+	@cat metrics/headline.json
 
 # Stage commands say `python`: put the venv first on PATH. qae.runner imports torch & co. once
 # and forks each `python -m stages.X` from there (qae/runner.py): the same outputs, seconds sooner.

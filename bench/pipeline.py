@@ -37,8 +37,14 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-SEEDS_STUDY = ("download", "split", "classifier", "sweep_train", "sweep_eval", "headline_train", "headline_eval")
-SEEDS_STUDY += ("sweep_report",)
+# Posts 000/001's study as qae runs it: the card's chain without the search, with the posts'
+# recipe as written and the headline. Its replicates and the second scorer are reported apart.
+SEEDS_STUDY = ("download", "split", "train_classifier", "train_autoencoder", "eval_quantized", "aggregate", "plot")
+SEEDS_STUDY += ("sweep_faithful_train", "sweep_faithful_eval", "headline_train", "headline_eval")
+# The same study before the card's shape (commit cfcbef4 and earlier), for --before.
+BEFORE_TARGETS = ("sweep_report", "headline_eval")
+# `make quick`: the card's path to the headline cell.
+QUICK = ("download", "split", "train_classifier", "train_second_classifier", "headline_train", "headline_eval")
 
 
 def machine() -> dict[str, object]:
@@ -60,11 +66,16 @@ def machine() -> dict[str, object]:
     return info
 
 
-def time_repro(workdir: Path, env: dict[str, str]) -> tuple[list[tuple[str, float]], float]:
-    """Run `dvc repro` in `workdir`; each stage's seconds, in order, and the total."""
+def time_repro(
+    workdir: Path, env: dict[str, str], runner: bool = True, targets: tuple[str, ...] = ()
+) -> tuple[list[tuple[str, float]], float]:
+    """Run `dvc repro --force` (of `targets` and what they need, or everything) in
+    `workdir`, under qae.runner if `runner`; each stage's seconds, in order, and the total."""
     start = time.perf_counter()
     marks: list[tuple[str, float]] = []
-    command = [sys.executable, "-m", "dvc", "repro", "--force"]  # every stage: outputs kept in git count too
+    command = [sys.executable, "-m", "dvc", "repro", "--force", *targets]  # outputs kept in git count too
+    if runner:
+        command = [sys.executable, "-m", "qae.runner", *command]
     with subprocess.Popen(
         command, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     ) as proc:
@@ -100,16 +111,23 @@ def folders(paths: list[str]) -> str:
 
 
 def study_of(stage: str) -> str:
-    """The study a stage belongs to, from its name."""
+    """The study a stage belongs to, from its name (the card's stages: their study's)."""
     base = stage.split("@")[0]
-    if base in ("download", "split", "classifier"):
+    if base in ("download", "split", "train_classifier", "train_second_classifier", "classifier"):
         return "(shared)"
-    if base.startswith("headline"):
+    if base.startswith("headline") or base in ("train_autoencoder", "eval_quantized", "aggregate", "plot"):
         return "sweep"
+    if base == "search":
+        return "conv"
     if base == "baselines":
         return "rate_accuracy"
     studies = ("sweep", "conv", "latent", "digits", "lowdims", "qat", "compressor")
     return next((s for s in studies if base.startswith(s)), base)
+
+
+def folder_bytes(path: Path) -> int:
+    """The bytes of every file under `path` (a virtual environment, say)."""
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
 
 
 REFERENCE_EPOCHS = 2  # of each posts' model, timed and averaged: one alone moved the estimate 15% between runs
@@ -139,6 +157,11 @@ def table(stages: list[tuple[str, float]], total: float) -> str:
     return "\n".join(lines)
 
 
+def machine_text(m: dict[str, object]) -> str:
+    """The machine in a few words, as README quotes it."""
+    return f"{m.get('cpu')}, {m.get('cores')} cores ({m.get('cpu_capability')} kernels), {m.get('gpu', 'no GPU')}"
+
+
 def markdown(result: dict) -> str:
     """The benchmark's result as a markdown page."""
     m, total = result["machine"], result["total_s"]
@@ -149,9 +172,19 @@ def markdown(result: dict) -> str:
         f"{m.get('cores')} cores ({m.get('cpu_capability')} kernels), {m.get('threads')} torch threads, "
         f"{m.get('gpu', 'no GPU')}; torch {m.get('torch')}, Python {m.get('python')}.",
         "",
-        f"**Total: {total / 60:.1f} min** ({total:.0f} s). The seeds' study (download to "
-        f"sweep_report, with the headline): {result['seeds_study_s']:.0f} s.",
+        f"**Total: {total / 60:.1f} min** ({total:.0f} s), "
+        + ("under `qae.runner` (`make repro`)." if result.get("runner") else "plain `dvc repro`.")
+        + f" The seeds' study (the design card's chain but the search, with the posts' recipe as written and "
+        f"the headline): {result['seeds_study_s']:.0f} s; its replicates at the other seeds: "
+        f"{result.get('replicates_s', 0):.0f} s. `make quick`'s stages: {result.get('quick_s', 0):.0f} s.",
     ]
+    if "before" in result:
+        before = result["before"]
+        lines += [
+            f"The same study at {before['commit']} (before the card's shape: one evaluation process per dims, "
+            f"plain `dvc repro`), in the same benchmark: {before['seeds_study_s']:.0f} s, "
+            f"**{before['seeds_study_s'] / result['seeds_study_s']:.2f}x** the card's shape's time.",
+        ]
     if "posts" in result:
         posts = result["posts"]["study_s"]
         lines += [
@@ -180,6 +213,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--mnist", type=Path, default=os.environ.get("QAE_MNIST_MIRROR"), help="folder of .gz files")
     parser.add_argument("--reference", type=Path, help="the posts' code (seed_reference.py), for the speed ratio")
     parser.add_argument("--keep", type=Path, help="run in this folder and keep it (default: a temporary one)")
+    parser.add_argument("--no-runner", action="store_true", help="plain `dvc repro`, each stage a fresh process")
+    parser.add_argument("--before", help="also time the seeds' study of this commit (cfcbef4: before the card's shape)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--markdown", type=Path, help="also write the table here, as markdown")
     args = parser.parse_args(argv)
@@ -193,8 +228,11 @@ def main(argv: list[str] | None = None) -> None:
         env = dict(os.environ, QAE_MNIST_MIRROR=str(args.mnist.resolve()), DVC_NO_ANALYTICS="1")
         env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"  # stage commands say `python`
         committed = (repo / "dvc.lock").read_text() if (repo / "dvc.lock").exists() else ""
-        stages, total = time_repro(repo, env)
+        stages, total = time_repro(repo, env, runner=not args.no_runner)
         result = {"commit": commit.stdout.strip(), "machine": machine(), "stages": stages, "total_s": total}
+        result["runner"] = not args.no_runner
+        result["venv_bytes"] = folder_bytes(Path(sys.prefix))
+        result["quick_s"] = sum(s for name, s in stages if name.split("@")[0] in QUICK)
         result["lock"] = compare_locks(committed, (repo / "dvc.lock").read_text())
         print(f"\ncommit {result['commit']} on {result['machine']}\n")
         print(table(stages, total))
@@ -203,7 +241,17 @@ def main(argv: list[str] | None = None) -> None:
         print(f"differ: {folders(lock['differ']) or 'none'}")
         seeds = sum(s for name, s in stages if name.split("@")[0] in SEEDS_STUDY)
         result["seeds_study_s"] = seeds
-        print(f"\nthe seeds' study (download .. sweep_report, headline): {seeds:.1f} s")
+        result["replicates_s"] = sum(s for name, s in stages if "_replicate@" in name)
+        print(f"\nthe seeds' study (the card's chain but the search, faithful, headline): {seeds:.1f} s")
+        if args.before:
+            before = workdir / "before"
+            subprocess.run(["git", "clone", "--quiet", str(ROOT), str(before)], check=True)
+            subprocess.run(["git", "checkout", "--quiet", args.before], cwd=before, check=True)
+            before_stages, before_total = time_repro(before, env, runner=False, targets=BEFORE_TARGETS)
+            result["before"] = {"commit": args.before, "stages": before_stages, "seeds_study_s": before_total}
+            print(
+                f"the same study at {args.before} (plain dvc repro of {' '.join(BEFORE_TARGETS)}): {before_total:.1f} s"
+            )
         if args.reference:
             dims = len(yaml.safe_load((repo / "params.yaml").read_text())["sweep"]["dims"])
             posts = posts_study_seconds(args.reference, args.mnist, dims)
@@ -211,6 +259,7 @@ def main(argv: list[str] | None = None) -> None:
             estimate = f"extrapolated from {REFERENCE_EPOCHS} epochs each"
             print(f"the posts' code, same study ({estimate}): {posts['study_s']:.1f} s")
             print(f"ratio: {posts['study_s'] / seeds:.1f}x")
+        result["machine_text"] = machine_text(result["machine"])
         if args.json:
             args.json.write_text(json.dumps(result, indent=2) + "\n")
         if args.markdown:

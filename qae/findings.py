@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 Z_95 = 1.959964  # the standard normal's 97.5th percentile: two-sided 95%
+CONFIDENCE = "95%"  # how the reports name the intervals' level
 
 
 def wilson(accuracy: float, n: int, z: float = Z_95) -> tuple[float, float]:
@@ -159,3 +160,16 @@ def row_estimate(row: dict, key: str) -> Estimate:
         return estimate([row], key)
     low, high = row.get(f"{key}_low", row[f"{key}_min"]), row.get(f"{key}_high", row[f"{key}_max"])
     return Estimate(row[key], row[f"{key}_min"], row[f"{key}_max"], low, high, row["seeds"])
+
+
+def correlation_phrase(measure: str, name: str, rho: float | None, interval: list[float] | None, trials: int) -> str:
+    """What a rank correlation over `trials` supports: "`measure` rises with `name`", "falls
+    with", or no dependence the trials can tell from noise (the interval holds 0)."""
+    if rho is None or interval is None:
+        return f"{name} never varied, so nothing can be said of it"
+    stats = f"Spearman {rho:.2f}; 95% bootstrap interval {interval[0]:.2f} to {interval[1]:.2f} over {trials} trials"
+    if interval[0] > 0:
+        return f"{measure} rises with {name} ({stats})"
+    if interval[1] < 0:
+        return f"{measure} falls with {name} ({stats})"
+    return f"no dependence of {measure} on {name} that the trials can tell from noise ({stats})"

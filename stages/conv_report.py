@@ -29,9 +29,9 @@ def main(argv: list[str] | None = None) -> None:
     write_json(Path(args.metrics_dir) / "robustness.json", records)
     write_json(Path(args.metrics_dir) / "summary.json", {**summary, "robustness": robustness_summary(records)})
     write_figures(report.figures(trials, records), args.plots)
-    best = {k: best_trial(trials)[k] for k in POST_003_BEST}
+    best = {k: best_trial(trials)[k] for k in [*POST_003_BEST, "epochs_run"]}
     noise, patch = max(c["robustness"]["noise_std"]), max(c["robustness"]["patch"])
-    fields = report.fields(summary, best, POST_003_BEST, report.robustness_table(records), noise, patch)
+    fields = report.fields(summary, best, POST_003_BEST, records, noise, patch)
     write_text(args.report, render("conv", fields))
 
 

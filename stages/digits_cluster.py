@@ -36,7 +36,11 @@ def main(argv: list[str] | None = None) -> None:
     scores = {name: score(labels, a) for name, a in assigned.items()}
     out = Path(args.metrics_dir)
     write_json(
-        out / "summary.json", {n: {k: s[k] for k in ("mapping_accuracy", "digits_covered")} for n, s in scores.items()}
+        out / "summary.json",
+        {
+            n: {**{k: s[k] for k in ("mapping_accuracy", "digits_covered")}, "images": len(labels)}
+            for n, s in scores.items()
+        },
     )
     for name in ("softmax", "clusters"):  # DVC's confusion plots; the k-means baseline gets its figure only
         write_json_records(

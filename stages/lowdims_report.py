@@ -6,7 +6,7 @@ from pathlib import Path
 import torch
 
 from qae import replicates
-from qae.io import read_json, write_text
+from qae.io import read_json, write_json, write_text
 from qae.params import load_params
 from qae.report import lowdims as report
 from qae.report.figures import write_figures
@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> None:
         report.figures(curves, summary, POST_004_LOSSES, saved["digits"], saved["reconstructions"]), args.plots
     )
     seeds = [summary, *replicates.load(args.replicates, params["replicates"])]
+    write_json(Path(args.metrics_dir) / "seeds.json", seeds)
     write_text(args.report, render("lowdims", report.fields(seeds, POST_004_LOSSES, p["starts"])))
 
 

@@ -30,6 +30,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--records", action="append", required=True, help="a study's records (JSON list)")
     parser.add_argument("--vq", required=True, help="folder of the vq stages' records, QUANTIZER.json")
     parser.add_argument("--classifier-metrics", required=True, help="classifier.json, for the raw accuracy")
+    parser.add_argument("--second-classifier-metrics", required=True, help="second_classifier.json, likewise")
+    parser.add_argument("--semantic", required=True, help="the semantic study's records, for their own table")
     parser.add_argument("--metrics-dir", required=True, help="where records.{json,csv}, methods.json, summary.json go")
     parser.add_argument("--plots", required=True, help="folder for the PNG")
     parser.add_argument("--report", required=True, help="the markdown report to write")
@@ -41,13 +43,20 @@ def main(argv: list[str] | None = None) -> None:
     write_text(out / "records.csv", pd.DataFrame(records, columns=COLUMNS).to_csv(index=False, float_format="%.6g"))
     write_json(out / "methods.json", summary(records))
     write_json(out / "summary.json", best_summary(records))
-    raw_accuracy = read_json(args.classifier_metrics)["test_accuracy"]
+    raw_accuracy = {
+        "accuracy": read_json(args.classifier_metrics)["test_accuracy"],
+        "second_accuracy": read_json(args.second_classifier_metrics)["test_accuracy"],
+    }
     fronts = {m: pareto_front([r for r in records if r["method"] == m]) for m in methods(records)}
     overall = pareto_front([r for r in records if r["method"] not in report.FLOORS])
-    figure = report.rate_accuracy_figure(records, fronts, overall, raw_accuracy, list(TARGETS.values()))
+    figure = report.rate_accuracy_figure(records, fronts, overall, raw_accuracy["accuracy"], list(TARGETS.values()))
     write_figures({"rate_accuracy": figure}, args.plots)
     write_text(
-        args.report, render("rate_accuracy", report.fields(target_table(records), records, raw_accuracy, METHOD_NAMES))
+        args.report,
+        render(
+            "rate_accuracy",
+            report.fields(target_table(records), records, raw_accuracy, METHOD_NAMES, read_json(args.semantic)),
+        ),
     )
 
 

@@ -6,6 +6,7 @@ import pytest
 import torch
 from PIL import Image
 
+from qae.evaluate import Scorers
 from qae.mnist import read_idx
 from qae.models import Classifier
 from qae.studies.baselines import (
@@ -66,9 +67,10 @@ def test_header_parsers_refuse_other_formats():
 
 def test_each_quality_gives_a_whole_file_and_a_payload_record(digits):
     torch.manual_seed(0)
-    classifier = Classifier().eval()
+    scorers = Scorers(Classifier().eval(), Classifier(arch="mlp").eval())
     labels = torch.zeros(len(digits), dtype=torch.long)
-    records = image_codec_records(classifier, digits, labels, "JPEG", [10, 90])
+    records = image_codec_records(scorers, digits, labels, "JPEG", [10, 90])
+    assert {"accuracy", "second_accuracy", "images"} <= set(records[0])
     assert [r["method"] for r in records] == ["jpeg", "jpeg_payload"] * 2
     whole, payload = records[0]["coded_bits"], records[1]["coded_bits"]
     assert 0 < payload < whole and whole - payload == 8 * 330  # Pillow's standard tables, gray
@@ -83,18 +85,18 @@ def test_pca_keeps_more_of_an_image_with_more_components(digits):
 def test_pca_records_count_coded_bits_near_k_times_bits(digits):
     torch.manual_seed(0)
     labels = torch.zeros(len(digits), dtype=torch.long)
-    records = pca_records(Classifier().eval(), digits, digits, labels, [2, 4], [3], 0.5, 8)
+    records = pca_records(Scorers(Classifier().eval()), digits, digits, labels, [2, 4], [3], 0.5, 8)
     assert [r["setting"] for r in records] == ["k=2, bits=3", "k=4, bits=3"]
     assert all(0 < r["coded_bits"] <= 8 * 4 * 3 for r in records)  # whole 32-bit words, 8 images
 
 
 def test_the_label_floor_is_log2_of_ten_bits():
-    assert label_record(0.99)["coded_bits"] == pytest.approx(3.3219, abs=1e-4)
+    assert label_record({"accuracy": 0.99, "images": 10})["coded_bits"] == pytest.approx(3.3219, abs=1e-4)
 
 
 def test_a_codebook_costs_log2_of_its_size_and_sends_its_codewords(digits):
-    classifier = Classifier().eval()
+    scorers = Scorers(Classifier().eval())
     codebook = torch.rand(16, 784)
-    record = codebook_record(classifier, codebook, digits[:8], torch.zeros(8, dtype=torch.long), "kmeans", "k=16")
+    record = codebook_record(scorers, codebook, digits[:8], torch.zeros(8, dtype=torch.long), "kmeans", "k=16")
     assert record["coded_bits"] == 4
     assert record["method"] == "kmeans"

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import qae.studies.conv as conv
-from qae.evaluate import evaluate_corrupted
+from qae.evaluate import Scorers, evaluate_corrupted
 from qae.models import AutoencoderConfig, Classifier, build_autoencoder
 from qae.studies.conv import (
     Priors,
@@ -93,7 +93,7 @@ def test_parallel_workers_give_the_same_records_as_one(images):
 
 def test_robustness_scores_the_clean_images_once_for_both_kinds(images, monkeypatch):
     torch.manual_seed(0)
-    model, classifier = build_autoencoder(AutoencoderConfig("conv", 2)).eval(), Classifier().eval()
+    model, scorers = build_autoencoder(AutoencoderConfig("conv", 2)).eval(), Scorers(Classifier().eval())
     labels = torch.arange(len(images)) % 10
     calls = []
 
@@ -102,7 +102,7 @@ def test_robustness_scores_the_clean_images_once_for_both_kinds(images, monkeypa
         return evaluate_corrupted(*args, **kwargs)
 
     monkeypatch.setattr(conv, "evaluate_corrupted", counted)
-    records = robustness_scores(model, classifier, images, labels, [0, 0.5], [0, 8], seed=0)
+    records = robustness_scores(model, scorers, images, labels, [0, 0.5], [0, 8], seed=0)
     assert [(r["corruption"], r["level"]) for r in records] == [
         ("noise", 0),
         ("noise", 0.5),
@@ -111,5 +111,5 @@ def test_robustness_scores_the_clean_images_once_for_both_kinds(images, monkeypa
     ]
     assert len(calls) == 3
     assert {k: records[0][k] for k in ("mse", "accuracy")} == {k: records[2][k] for k in ("mse", "accuracy")}
-    patched = evaluate_corrupted(model, classifier, images, labels, robustness_corruption("occlusion", 8), 0)
+    patched = evaluate_corrupted(model, scorers, images, labels, robustness_corruption("occlusion", 8), 0)
     assert records[3]["mse"] == patched["mse"] and records[3]["accuracy"] == patched["accuracy"]

@@ -3,7 +3,7 @@ import torch
 
 from qae.codec.evaluate import evaluate_points, evaluate_search
 from qae.codec.search import CodeSearch
-from qae.evaluate import RAW_BITS, evaluate_quantized, gzip_baseline, score_codes
+from qae.evaluate import RAW_BITS, Scorers, evaluate_quantized, gzip_baseline, score_codes
 from qae.models import AutoencoderConfig, Classifier, build_autoencoder
 from qae.runtime import eval_batch
 
@@ -14,7 +14,7 @@ def setup():
     images = torch.randint(0, 256, (30, 28, 28), dtype=torch.uint8)
     labels = torch.randint(0, 10, (30,))
     model = build_autoencoder(AutoencoderConfig("linear", 16)).eval()
-    return model, Classifier().eval(), images, labels
+    return model, Scorers(Classifier().eval(), Classifier(arch="mlp").eval()), images, labels
 
 
 @pytest.mark.parametrize(("bits", "total"), [(4, 64), (None, 512)])

@@ -7,6 +7,7 @@ from qae.findings import (
     agree,
     compare,
     comparison,
+    correlation_phrase,
     describe,
     row_estimate,
     summarize,
@@ -111,3 +112,10 @@ def test_a_summary_row_per_point_holds_the_mean_the_seed_range_and_the_interval(
 def test_a_single_record_is_an_estimate_of_one_seed_with_its_sampling_interval():
     one = row_estimate({"accuracy": 0.9, "images": 10_000}, "accuracy")
     assert (one.seeds, one.mean, (one.low, one.high)) == (1, 0.9, wilson(0.9, 10_000))
+
+
+def test_a_correlation_is_claimed_only_where_its_interval_excludes_zero():
+    assert correlation_phrase("the loss", "L2", 0.84, [0.61, 0.96], 40).startswith("the loss rises with L2")
+    assert correlation_phrase("the loss", "lr", -0.5, [-0.8, -0.1], 40).startswith("the loss falls with lr")
+    assert correlation_phrase("the loss", "epochs", -0.3, [-0.56, 0.02], 40).startswith("no dependence")
+    assert correlation_phrase("the loss", "epochs", -0.3, [-0.56, 0.0], 40).startswith("no dependence")  # touches 0

@@ -20,6 +20,7 @@ from tests.helpers import ROOT, SAMPLE_MIRROR, shrink
 pytestmark = pytest.mark.slow
 CODING_KEYS = {"coded_bits", "model_bits", "entropy_bits"}
 COPIED = ["dvc.yaml", "params.yaml", ".dvcignore", "qae", "stages", ".dvc/config", ".dvc/.gitignore", ".dvc/plots"]
+COPIED += ["bench/pipeline.json"]  # what README quotes of the benchmark
 STUDIES = ["sweep", "conv", "latent", "digits", "lowdims", "qat", "compressor", "rate_accuracy"]
 GOLDEN = ROOT / "tests" / "golden" / "e2e.json"
 

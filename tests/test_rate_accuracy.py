@@ -46,8 +46,16 @@ def test_a_record_on_the_axis_keeps_its_method_and_names_its_point():
     model = {"study": "qat", "method": "autoencoder_qat", "seed": 0, "dims": 8, "bits": 4, "total_bits": 32}
     baseline = {"study": "baselines", "method": "jpeg", "setting": "quality=10", "coded_bits": 300.0, "accuracy": 0.9}
     points = on_axis([model | {"coded_bits": 30.5, "accuracy": 0.9, "mse": 0.01}, baseline])
-    assert points[0] == {"method": "autoencoder_qat", "setting": "dims=8, bits=4", "coded_bits": 30.5, "accuracy": 0.9}
+    assert points[0] == {
+        "method": "autoencoder_qat", "setting": "dims=8, bits=4", "coded_bits": 30.5, "accuracy": 0.9, "mse": 0.01
+    }  # fmt: skip
     assert points[1] == {"method": "jpeg", "setting": "quality=10", "coded_bits": 300.0, "accuracy": 0.9}
+
+
+def test_a_point_carries_its_accuracy_interval_and_the_second_scorer():
+    record = {"method": "m", "dims": 8, "bits": 4, "coded_bits": 30.5, "accuracy": 0.9, "images": 10_000}
+    (p,) = on_axis([record | {"second_accuracy": 0.88}])
+    assert p["accuracy_low"] < 0.9 < p["accuracy_high"] and p["second_accuracy"] == 0.88
 
 
 def test_a_searching_codec_also_reports_its_rounding_as_its_own_method():

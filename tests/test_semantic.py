@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from qae.codec.semantic import assign
+from qae.evaluate import Scorers
 from qae.mnist import read_idx
 from qae.models import AutoencoderConfig, Classifier, build_autoencoder
 from qae.studies import semantic as study
@@ -73,7 +74,7 @@ def test_more_images_to_cluster_than_there_are_is_an_error(representation, train
 
 def test_every_refinement_bit_setting_is_a_record_on_the_rate_axis(network, train_images, test_split):
     codecs = semantic_codecs(network, train_images, [0, 2, 3], 2, 0.5, 8, 0)
-    records = semantic_records(codecs, Classifier().eval(), test_split)
+    records = semantic_records(codecs, Scorers(Classifier().eval()), test_split)
     assert [r["refine_bits"] for r in records] == [0, 2, 3]
     bits = [r["coded_bits"] for r in records]
     assert bits == sorted(bits) and bits[0] > records[0]["cluster_bits"] > 0
@@ -89,7 +90,7 @@ def test_the_records_classify_the_test_set_once_for_codecs_sharing_a_network(
     codecs = semantic_codecs(network, train_images, [0, 2, 3], 2, 0.5, 8, 0)
     calls = []
     monkeypatch.setattr(study, "assign", lambda net, images: calls.append(len(images)) or assign(net, images))
-    semantic_records(codecs, Classifier().eval(), test_split)
+    semantic_records(codecs, Scorers(Classifier().eval()), test_split)
     assert calls == [len(test_split["images"])]
 
 

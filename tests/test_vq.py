@@ -6,6 +6,7 @@ import torch
 from qae.codec.base import load_codec
 from qae.codec.codec import Codec
 from qae.codec.evaluate import evaluate_points
+from qae.evaluate import Scorers
 from qae.mnist import read_idx
 from qae.models import Autoencoder, AutoencoderConfig, Classifier, autoencoder_checkpoint, autoencoder_from_checkpoint
 from qae.params import VQ_QUANTIZERS
@@ -119,8 +120,8 @@ def test_training_lowers_the_loss(sample_train):
 
 def test_every_rvq_prefix_is_scored(sample_train, sample_test):
     rvq = trained(CONFIGS["rvq"], sample_train["images"][:128])
-    classifier = Classifier().eval()  # untrained: this checks records, not accuracy
-    results = evaluate_points(rvq, classifier, sample_train["images"][:128], sample_test, [1, 2, 3], 0.5, 8)
+    scorers = Scorers(Classifier().eval())  # untrained: this checks records, not accuracy
+    results = evaluate_points(rvq, scorers, sample_train["images"][:128], sample_test, [1, 2, 3], 0.5, 8)
     records = [r for r, _ in results]
     assert [r["dims"] for r in records] == [1, 2, 3]
     assert all(r["coded_bits"] <= r["total_bits"] + 1 for r in records)

@@ -10,30 +10,9 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.ticker import PercentFormatter
 
+from qae.findings import ACCURACIES, CONFIDENCE, agree, compare, correlation_phrase, row_estimate
 from qae.report.figures import colors, log2_axis
 from qae.report.tables import markdown, num, pct, sci
-
-
-def robustness_table(records: list[dict[str, Any]]) -> pd.DataFrame:
-    """Per dims, the clean test MSE and accuracy of both trainings, and their MSE at the
-    strongest noise and occlusion: one row per dims."""
-    table = pd.DataFrame(records)
-    strongest = table.groupby("corruption")["level"].max()
-    rows = []
-    for d, by_dims in table.groupby("dims"):
-        row: dict[str, Any] = {"dims": d}
-        for training, t in by_dims.groupby("training", sort=False):
-            at = {
-                name: t[(t["corruption"] == kind) & (t["level"] == level)].iloc[0]
-                for name, kind, level in (
-                    ("clean", "noise", 0),
-                    ("noise", "noise", strongest["noise"]),
-                    ("occlusion", "occlusion", strongest["occlusion"]),
-                )
-            }
-            row |= {f"{training}_{name}_{m}": float(r[m]) for name, r in at.items() for m in ("mse", "accuracy")}
-        rows.append(row)
-    return pd.DataFrame(rows)
 
 
 def search_figure(trials: list[dict[str, Any]]) -> plt.Figure:
@@ -117,49 +96,70 @@ def fields(
     summary: dict[str, Any],
     best: dict[str, Any],
     post_best: dict[str, Any],
-    robustness: pd.DataFrame,
+    records: list[dict[str, Any]],
     noise: float,
     patch: int,
 ) -> dict[str, Any]:
-    """The tables and numbers reports/conv.md quotes."""
+    """The tables and findings reports/conv.md states."""
     search = pd.DataFrame(
         {
             "": ["post 003's best (of about 180)", f"qae's best (of {summary['trials']})"],
             "learning rate": [sci(t["lr"]) for t in (post_best, best)],
             "L2 penalty": [sci(t["weight_decay"]) for t in (post_best, best)],
             "dropout": [num(t["dropout"], 3) for t in (post_best, best)],
-            "epochs": [t["epochs"] for t in (post_best, best)],
+            "epochs (drawn; run)": [
+                f"{post_best['epochs']}; {post_best['epochs']}",
+                f"{best['epochs']}; {best['epochs_run']}",
+            ],
         }
     )
-    r = robustness
+    at = {(r["dims"], r["training"], r["corruption"], r["level"]): r for r in records}
 
-    def mse(column: str) -> list[str]:
-        return [num(v, 4) for v in r[column]]
+    def both(d: int, kind: str, level: float, key: str, fmt: Any) -> str:
+        return " / ".join(fmt(at[d, t, kind, level][key]) for t in ("plain", "denoising"))
 
-    tradeoff = pd.DataFrame(
+    def versus(d: int, kind: str, level: float) -> str:
+        return VERDICTS[verdict(at[d, "denoising", kind, level], at[d, "plain", kind, level])]
+
+    def mse(v: float) -> str:
+        return num(v, 4)
+
+    rows = [
         {
-            "dims": r["dims"],
-            "clean MSE, plain": mse("plain_clean_mse"),
-            "clean MSE, denoising": mse("denoising_clean_mse"),
-            "clean accuracy, plain": [pct(v) for v in r["plain_clean_accuracy"]],
-            "clean accuracy, denoising": [pct(v) for v in r["denoising_clean_accuracy"]],
-            f"MSE at noise {noise:g}, plain": mse("plain_noise_mse"),
-            f"MSE at noise {noise:g}, denoising": mse("denoising_noise_mse"),
-            f"MSE with a {patch}-pixel patch, plain": mse("plain_occlusion_mse"),
-            f"MSE with a {patch}-pixel patch, denoising": mse("denoising_occlusion_mse"),
+            "dims": d,
+            "clean MSE, plain / denoising": both(d, "noise", 0, "mse", mse),
+            "clean accuracy, plain / denoising": both(d, "noise", 0, "accuracy", pct),
+            "denoising vs plain, clean": versus(d, "noise", 0),
+            f"MSE at noise {noise:g}, plain / denoising": both(d, "noise", noise, "mse", mse),
+            f"accuracy at noise {noise:g}, plain / denoising": both(d, "noise", noise, "accuracy", pct),
+            f"denoising vs plain, noise {noise:g}": versus(d, "noise", noise),
+            f"MSE with a {patch}-pixel patch, plain / denoising": both(d, "occlusion", patch, "mse", mse),
         }
-    )
-    spearman = summary["spearman"]
+        for d in sorted({r["dims"] for r in records})
+    ]
+    spearman, interval, trials = summary["spearman"], summary["spearman_interval"], summary["trials"]
+    names = {"weight_decay": "the L2 penalty", "lr": "the learning rate", "dropout": "dropout", "epochs": "epochs"}
+    correlations = [
+        f"- {correlation_phrase('the validation loss', names[h], spearman[h], interval[h], trials)}." for h in names
+    ]
     return {
-        "trials": summary["trials"],
+        "trials": trials,
         "failed": summary["failed"],
         "best_val_loss": num(summary["best_val_loss"], 4),
         "search_table": markdown(search),
-        "spearman_l2": num(spearman["weight_decay"], 2),
-        "spearman_lr": num(spearman["lr"], 2),
-        "spearman_dropout": num(spearman["dropout"], 2),
-        "spearman_epochs": num(spearman["epochs"], 2),
-        "tradeoff_table": markdown(tradeoff),
+        "correlations": "\n".join(correlations),
+        "tradeoff_table": markdown(pd.DataFrame(rows)),
         "noise": f"{noise:g}",
         "patch": patch,
+        "confidence": CONFIDENCE,
     }
+
+
+VERDICTS = {1: "higher", -1: "lower", 0: "within noise"}
+
+
+def verdict(a: dict[str, Any], b: dict[str, Any]) -> int:
+    """Whether record `a` is more accurate than `b` beyond noise by both scorers (one seed:
+    each accuracy's 95% interval over the test images)."""
+    keys = [k for k in ACCURACIES if k in a and k in b]
+    return agree(*(compare(row_estimate(a, k), row_estimate(b, k)) for k in keys))

@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
+from qae.findings import CONFIDENCE, Estimate, comparison
 from qae.report.figures import DIGIT_COLORS, digit_legend
 from qae.report.tables import pct
 
@@ -79,6 +80,31 @@ def fields(
         "softmax_epochs": softmax["epochs"],
         "codes_dims": codes_dims,
         "method": method,
-        **{f"{name}_accuracy": pct(s["mapping_accuracy"]) for name, s in summary.items()},
-        **{f"{name}_covered": s["digits_covered"] for name, s in summary.items()},
+        **{f"{name}_accuracy": interval_text(s) for name, s in summary.items()},
+        "confidence": CONFIDENCE,
+        "kmeans_vs_clusters": sentence(
+            comparison(
+                f"{CLUSTERINGS.get(method, method)} of the codes",
+                Estimate.of_accuracy([summary["clusters"]["mapping_accuracy"]], summary["clusters"]["images"]),
+                "k-means of the codes",
+                Estimate.of_accuracy([summary["kmeans"]["mapping_accuracy"]], summary["kmeans"]["images"]),
+                pct,
+                "mapping accuracy",
+            )
+        )
+        ** {f"{name}_covered": s["digits_covered"] for name, s in summary.items()},
     }
+
+
+def interval_text(score: dict[str, Any]) -> str:
+    """A mapping accuracy with its interval over the test images (one seed of clustering)."""
+    e = Estimate.of_accuracy([score["mapping_accuracy"]], score["images"])
+    return f"{pct(e.mean)} ({pct(e.low)}-{pct(e.high)})"
+
+
+CLUSTERINGS = {"tsne_gmm": "t-SNE and a Gaussian mixture", "kmeans": "k-means"}
+
+
+def sentence(text: str) -> str:
+    """`text` with its first letter capitalized, the rest as it is."""
+    return text[:1].upper() + text[1:]

@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
-from qae.findings import seeds_phrase
+from qae.findings import CONFIDENCE, seeds_phrase
 from qae.report.figures import LABELS, log2_axis
 from qae.report.tables import markdown, num, pct, pct_spread
 from qae.studies.qat import gain
@@ -68,7 +68,12 @@ def fields(rows: list[dict[str, Any]], summary: dict[str, Any]) -> dict[str, Any
         }
     )
     seeds = min(s["seeds"] for s in summary.values())
-    return {"table": markdown(table), "gains_table": markdown(gains), "seeds": seeds_phrase(seeds)}
+    return {
+        "table": markdown(table),
+        "gains_table": markdown(gains),
+        "seeds": seeds_phrase(seeds),
+        "confidence": CONFIDENCE,
+    }
 
 
 VERDICTS = {1: "higher", -1: "lower", 0: "within noise"}

@@ -1,5 +1,7 @@
-"""The README's numbers: the headline table and the findings' figures, formatted from
-the studies' metrics (the readme stage writes README.md from its template)."""
+"""The README's numbers and findings, formatted from the studies' metrics (the readme
+stage writes README.md from its template). Every finding here is a sentence that
+`qae.findings` built from estimates with their spread, so the front page says no more
+than the metrics support; the run-time facts come from the committed benchmark."""
 
 from __future__ import annotations
 
@@ -7,59 +9,168 @@ from typing import Any
 
 import pandas as pd
 
+from qae.findings import (
+    CONFIDENCE,
+    Estimate,
+    agree,
+    compare,
+    comparison,
+    correlation_phrase,
+    describe,
+    row_estimate,
+    seeds_phrase,
+    threshold_phrase,
+)
 from qae.rate import TARGETS
 from qae.report.tables import markdown, num, pct
 
+SHOWN = ["semantic", "compressor_rd", "compressor", "nearest_neighbour", "kmeans", "pca", "autoencoder_qat"]
+SHOWN += ["autoencoder", "jpeg_payload", "gzip"]  # the headline table's methods, beside the label floor
+FINDING_BITS = (4, 2)  # the bits per element the first finding compares the two recipes at
+
+
+def headline_table(points: list[dict[str, Any]], methods: dict[str, dict[str, Any]], names: dict[str, str]) -> str:
+    """Fewest bits per image for each target accuracy per method, sorted by the first
+    target's bits, the label floor first as a reference; a method that reaches no target
+    shows its best accuracy and where, so no row is blank."""
+    rows = []
+    for m in ["label", *sorted((m for m in SHOWN if m in methods), key=lambda m: _order(methods[m]))]:
+        own = [p for p in points if p["method"] == m]
+        best = max(own, key=lambda p: (p["accuracy"], -p["coded_bits"]))
+        row = {"method": names[m] + (" (a class, not an image: the reference)" if m == "label" else "")}
+        row |= {f"bits for {pct(t, 0)}": num(methods[m][name]) for name, t in TARGETS.items()}
+        row["best accuracy (at bits)"] = f"{pct(best['accuracy'])} ({num(best['coded_bits'])})"
+        rows.append(row)
+    return markdown(pd.DataFrame(rows))
+
+
+def _order(bits: dict[str, Any]) -> tuple:
+    return tuple(float("inf") if bits[name] is None else bits[name] for name in TARGETS)
+
+
+def recipes_finding(rows: list[dict[str, Any]], faithful: list[dict[str, Any]], summary: dict[str, Any]) -> str:
+    """The posts' recipe as written against the corrected one, at the faithful dims and
+    FINDING_BITS, by both scorers, and the coded bits each needs for each target."""
+    dims = faithful[0]["dims"]
+    at = {r["bits"]: r for r in rows if r["dims"] == dims}
+    post = {r["bits"]: r for r in faithful if r["dims"] == dims}
+    parts = []
+    for b in (b for b in FINDING_BITS if b in at and b in post):
+        signs = [compare(row_estimate(at[b], k), row_estimate(post[b], k)) for k in ("accuracy", "second_accuracy")]
+        said = {1: "higher", -1: "lower", 0: "within noise of it"}[agree(*signs)]
+        parts.append(
+            f"at {b} bits per element the corrected recipe's accuracy, "
+            f"{describe(row_estimate(at[b], 'accuracy'), pct)}, is {said} against the posts' "
+            f"{describe(row_estimate(post[b], 'accuracy'), pct)}"
+            + ("" if signs[0] == signs[1] else " (the two scorers disagree)")
+        )
+    per_seed = summary["per_seed"]
+    needs = [
+        f"{threshold_phrase(pct(t, 0), per_seed['corrected'][name], num)} corrected (any dims) against "
+        f"{threshold_phrase(pct(t, 0), per_seed['posts'][name], num)} as the posts wrote it ({dims} dims)"
+        for name, t in TARGETS.items()
+        if name != "bits_at_99"
+    ]
+    return f"At {dims} dims, " + "; ".join(parts) + ". In coded bits per image: " + "; ".join(needs) + "."
+
+
+def rd_finding(rd: list[dict[str, Any]], summary: dict[str, Any], pca: dict[str, Any]) -> str:
+    """Where the rate-distortion model reaches each target, one seed, with the second
+    scorer's accuracy at that point and quantized PCA beside it."""
+    parts = []
+    for name, t in TARGETS.items():
+        bits = summary["rd"][name]
+        if bits is None:
+            continue
+        point = min((r for r in rd if r["accuracy"] >= t), key=lambda r: r["coded_bits"])
+        parts.append(
+            f"{pct(t, 0)} at {num(bits)} bits per image (the second scorer: {pct(point.get('second_accuracy'))})"
+        )
+    pca_97 = pca["bits_at_97"]
+    return (
+        "; ".join(parts)
+        + f" (1 seed), where quantized PCA needs {num(pca_97)} bits for {pct(TARGETS['bits_at_97'], 0)}"
+        if parts
+        else "no target accuracy (1 seed)"
+    )
+
+
+def class_first_finding(semantic: list[dict[str, Any]], label: dict[str, Any]) -> str:
+    """The class-first code at its cheapest setting, by both scorers, with its MSE, beside
+    the label floor: what its accuracy rests on."""
+    cheapest = min(semantic, key=lambda r: r["coded_bits"])
+    cnn, mlp = row_estimate(cheapest, "accuracy"), row_estimate(cheapest, "second_accuracy")
+    agreeing = "the two scorers agree" if compare(cnn, mlp) == 0 else "the two scorers disagree"
+    return (
+        f"at {num(cheapest['coded_bits'])} bits per image (its cluster index alone) the classifier recognizes "
+        f"{pct(cnn.mean)} of what it decodes and the second scorer {pct(mlp.mean)}: {agreeing}; its MSE is "
+        f"{num(cheapest['mse'], 4)} per pixel (each cluster's mean image), and the label floor sends the class "
+        f"for {num(label['coded_bits'])} bits at {pct(label['accuracy'])}"
+    )
+
 
 def fields(
-    sweep: list[dict[str, Any]],
+    rows: list[dict[str, Any]],
     faithful: list[dict[str, Any]],
-    methods: dict[str, dict[str, float | None]],
+    sweep_summary: dict[str, Any],
+    points: list[dict[str, Any]],
+    methods: dict[str, dict[str, Any]],
     names: dict[str, str],
     compressor: dict[str, Any],
+    rd: list[dict[str, Any]],
+    semantic: list[dict[str, Any]],
     conv: dict[str, Any],
     digits: dict[str, Any],
-    lowdims: dict[str, Any],
-    classifier: dict[str, float],
-    dims: int,
+    lowdims: list[dict[str, Any]],
+    qat: dict[str, Any],
+    raw: dict[str, float],
+    bench: dict[str, Any],
 ) -> dict[str, Any]:
-    """Every number README.md quotes."""
-    at = {str(r["bits"]): r["accuracy"] for r in sweep if r["dims"] == dims}
-    post = {str(r["bits"]): r["accuracy"] for r in faithful if r["dims"] == dims}
-    shown = ["semantic", "compressor_rd", "compressor", "nearest_neighbour", "kmeans", "pca", "autoencoder_qat"]
-    shown += ["autoencoder"]
-    shown += ["jpeg_payload", "gzip"]
-    table = pd.DataFrame(
-        {
-            "method": [names[m] for m in shown if m in methods],
-            f"bits per image for {pct(TARGETS['bits_at_97'], 0)}": [
-                num(methods[m]["bits_at_97"]) for m in shown if m in methods
-            ],
-            f"for {pct(TARGETS['bits_at_98'], 0)}": [num(methods[m]["bits_at_98"]) for m in shown if m in methods],
-            f"for {pct(TARGETS['bits_at_99'], 0)}": [num(methods[m]["bits_at_99"]) for m in shown if m in methods],
-        }
-    )
-    d3 = lowdims["dims_3"] if "dims_3" in lowdims else next(v for k, v in lowdims.items() if k.startswith("dims_"))
+    """Every number and finding README.md states."""
+    label = next(p for p in points if p["method"] == "label")
+    clusters, softmax = digits["clusters"], digits["softmax"]
+    d3 = min((k for k in lowdims[0] if k.startswith("dims_")), key=lambda k: int(k.removeprefix("dims_")))
+    fixed = Estimate.of_spread([s[d3]["mean"]["train_loss"] for s in lowdims])
+    as_written = Estimate.of_spread([s[d3]["default"]["train_loss"] for s in lowdims])
+    spearman, interval = conv["spearman"], conv["spearman_interval"]
+    higher = [f"{s['dims_higher']} of {s['dims']} dims at {b.removeprefix('bits_')} bits" for b, s in qat.items()]
     return {
-        "table": markdown(table),
+        "table": headline_table(points, methods, names),
         "target_97": pct(TARGETS["bits_at_97"], 0),
         "target_98": pct(TARGETS["bits_at_98"], 0),
-        "raw_accuracy": pct(classifier["test_accuracy"], 2),
-        "dims": dims,
-        "post_2": pct(post.get("2")),
-        "post_4": pct(post.get("4")),
-        "corrected_2": pct(at.get("2")),
-        "corrected_4": pct(at.get("4")),
-        "rd_97": num(compressor["rd"]["bits_at_97"]),
-        "rd_98": num(compressor["rd"]["bits_at_98"]),
-        "pca_97": num(methods["pca"]["bits_at_97"]),
-        "semantic_97": num(methods["semantic"]["bits_at_97"]),
-        "semantic_98": num(methods["semantic"]["bits_at_98"]),
-        "spearman_l2": num(conv["spearman"]["weight_decay"], 2),
-        "clusters_accuracy": pct(digits["clusters"]["mapping_accuracy"]),
-        "softmax_accuracy": pct(digits["softmax"]["mapping_accuracy"]),
-        "lowdims_fixed": num(d3["mean"]["train_loss"], 3),
-        "lowdims_mean_image": num(lowdims["mean_image_loss"], 3),
+        "target_99": pct(TARGETS["bits_at_99"], 0),
+        "raw_accuracy": pct(raw["accuracy"], 2),
+        "raw_second_accuracy": pct(raw["second_accuracy"], 2),
+        "confidence": CONFIDENCE,
+        "recipes": recipes_finding(rows, faithful, sweep_summary),
+        "rd": rd_finding(rd, compressor, methods["pca"]),
+        "class_first": class_first_finding(semantic, label),
+        "search": correlation_phrase(
+            "the validation loss", "the L2 penalty", spearman["weight_decay"], interval["weight_decay"], conv["trials"]
+        ),
+        "search_rest": "; ".join(
+            correlation_phrase("it", name, spearman[h], interval[h], conv["trials"])
+            for h, name in (("lr", "the learning rate"), ("dropout", "dropout"), ("epochs", "epochs"))
+        ),
+        "digits": comparison(
+            "clusters of an autoencoder's codes",
+            Estimate.of_accuracy([clusters["mapping_accuracy"]], clusters["images"]),
+            "post 002's softmax neuron",
+            Estimate.of_accuracy([softmax["mapping_accuracy"]], softmax["images"]),
+            pct,
+            "mapping accuracy",
+        ),
+        "lowdims_dims": d3.removeprefix("dims_"),
+        "lowdims_fixed": describe(fixed, lambda v: num(v, 3)),
+        "lowdims_as_written": describe(as_written, lambda v: num(v, 3)),
+        "lowdims_mean_image": num(lowdims[0]["mean_image_loss"], 3),
+        "lowdims_seeds": seeds_phrase(fixed.seeds),
+        "qat": "; ".join(higher),
+        "qat_seeds": seeds_phrase(min(s["seeds"] for s in qat.values())),
+        "machine": bench.get("machine_text", "a machine bench/pipeline.md names"),
+        "full_minutes": num(bench["total_s"] / 60, 0) if "total_s" in bench else "-",
+        "quick_seconds": num(bench["quick_s"], 0) if "quick_s" in bench else "-",
+        "venv_gb": num(bench["venv_bytes"] / 1e9, 1) if "venv_bytes" in bench else "-",
     }
 
 

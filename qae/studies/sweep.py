@@ -94,6 +94,10 @@ def summary(
         "gzip_ratio": round(lossless["ratio"], 4),
         "seeds": len({r["seed"] for r in records}),
         "posts": {name: worst_seed_bits(bits_per_seed(faithful, t)) for name, t in TARGETS.items()},
+        "per_seed": {
+            "corrected": {name: bits_per_seed(records, t) for name, t in TARGETS.items()},
+            "posts": {name: bits_per_seed(faithful, t) for name, t in TARGETS.items()},
+        },
     }
 
 
