@@ -12,6 +12,7 @@ from qae.report.figures import write_figures
 from qae.report.render import render
 from qae.stage import run
 from qae.studies.compressor import compressor_summary
+from qae.studies.rate_accuracy import METHOD_NAMES
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -30,7 +31,8 @@ def main(argv: list[str] | None = None) -> None:
     write_json(out / "qat.json", qat)
     write_json(out / "rd.json", rd)
     write_json(out / "summary.json", summary)
-    write_figures({"rate_accuracy": report.rd_figure(qat, rd, list(TARGETS.values()))}, args.plots)
+    figure = report.rd_figure(qat, rd, list(TARGETS.values()), METHOD_NAMES)
+    write_figures({"rate_accuracy": figure}, args.plots)
     write_text(args.report, render("compressor", report.fields(qat, rd, summary, c["rd"])))
 
 

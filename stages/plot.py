@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> None:
         grid=[grid.unsqueeze(1) / 255] + [model.reconstruct(grid, parse_bits(b)).cpu() for b in p["bits"]],
         grid_labels=["original"] + [f"{b} bits" for b in p["bits"]],
         digits=[digits.unsqueeze(1) / 255, model.reconstruct(digits, parse_bits(params["bits"])).cpu()],
-        headline=f"{headline}, {params['bits']} bits per element for one of each digit",
+        headline=headline, model=headline, digits_bits=params["bits"],
     )  # fmt: skip
     write_figures(drawn, args.plots)
 

@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> None:
     }
     fronts = {m: pareto_front([r for r in records if r["method"] == m]) for m in methods(records)}
     overall = pareto_front([r for r in records if r["method"] not in report.FLOORS])
-    figure = report.rate_accuracy_figure(records, fronts, overall, raw_accuracy["accuracy"], list(TARGETS.values()))
+    targets = list(TARGETS.values())
+    figure = report.rate_accuracy_figure(records, fronts, overall, raw_accuracy["accuracy"], targets, METHOD_NAMES)
     write_figures({"rate_accuracy": figure}, args.plots)
     write_text(
         args.report,

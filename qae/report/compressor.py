@@ -7,36 +7,62 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import pandas as pd
-from matplotlib.ticker import PercentFormatter
 
 from qae.findings import CONFIDENCE, row_estimate
 from qae.rate import TARGETS
+from qae.report.figures import HALO, LABELS, caption, error_bars, log2_axis, percent_axis, spread_note, target_lines
 from qae.report.tables import markdown, num, pct
 
+NAMES = {  # as reports/rate_accuracy.md names them (METHOD_NAMES), unless the stage passes its own
+    "compressor_rd": "rate-distortion model, codes searched",
+    "compressor_rd_rounded": "rate-distortion model, the encoder's rounding",
+    "compressor": "deep autoencoder, quantization-aware",
+}
 
-def rd_figure(qat: list[dict[str, Any]], rd: list[dict[str, Any]], targets: list[float]) -> plt.Figure:
+
+def rd_figure(
+    qat: list[dict[str, Any]],
+    rd: list[dict[str, Any]],
+    targets: list[float],
+    names: dict[str, str] | None = None,
+) -> plt.Figure:
     """Accuracy against coded bits per image: the rate-distortion model's codes searched
-    (one point per rate weight) and rounded, and the quantization-aware models."""
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    (one point per rate weight, labelled with it) and rounded, and the quantization-aware
+    models (labelled dims x bits); the target accuracies labelled. `names` maps the
+    methods `compressor_rd`, `compressor_rd_rounded` and `compressor` to their names in
+    the tables. Error bars where the records carry `accuracy_low`/`accuracy_high` or
+    `coded_bits_min`/`coded_bits_max`."""
+    names = NAMES | (names or {})
+    fig, ax = plt.subplots(figsize=(8, 5))
     rd = sorted(rd, key=lambda r: r["coded_bits"])
-    ax.plot([r["coded_bits"] for r in rd], [r["accuracy"] for r in rd], "o-", label="rate-distortion, codes searched")
+    ax.plot([r["coded_bits"] for r in rd], [r["accuracy"] for r in rd], "o-", color="tab:red", ms=7, zorder=3,
+            label=names["compressor_rd"])  # fmt: skip
+    error_bars(ax, rd, "coded_bits", "accuracy", "tab:red", zorder=2)
     for r in rd:
-        ax.annotate(f"{r['rate_weight']:g}", (r["coded_bits"], r["accuracy"]), xytext=(4, -10),
-                    textcoords="offset points", fontsize=8)  # fmt: skip
+        ax.annotate(f"w = {r['rate_weight']:g}", (r["coded_bits"], r["accuracy"]), xytext=(7, -5), va="top",
+                    textcoords="offset points", fontsize=9, color="tab:red", path_effects=HALO)  # fmt: skip
     rounded = sorted(rd, key=lambda r: r["rounded_model_bits"])
-    ax.plot([r["rounded_model_bits"] for r in rounded], [r["rounded_accuracy"] for r in rounded], "s--",
-            mfc="white", label="rate-distortion, the encoder's rounding")  # fmt: skip
+    ax.plot([r["rounded_model_bits"] for r in rounded], [r["rounded_accuracy"] for r in rounded], "o--",
+            color="tab:red", mfc="white", ms=7, label=names["compressor_rd_rounded"])  # fmt: skip
     qat = sorted(qat, key=lambda r: r["coded_bits"])
-    ax.plot([r["coded_bits"] for r in qat], [r["accuracy"] for r in qat], "^--", label="quantization-aware")
-    for target in targets:
-        ax.axhline(target, color="0.75", lw=0.8, zorder=0)
-    ax.set_xscale("log", base=2)
-    ax.set_xlabel("coded bits per image")
+    ax.plot([r["coded_bits"] for r in qat], [r["accuracy"] for r in qat], "^-", color="tab:blue", ms=7, zorder=3,
+            label=names["compressor"])  # fmt: skip
+    error_bars(ax, qat, "coded_bits", "accuracy", "tab:blue", zorder=2)
+    for r in qat:
+        ax.annotate(f"{r['dims']} x {r['bits']}", (r["coded_bits"], r["accuracy"]), xytext=(6, -4), va="top",
+                    textcoords="offset points", fontsize=9, color="tab:blue", path_effects=HALO)  # fmt: skip
+    ax.margins(0.08)  # room for the points' labels
+    low, high = ax.get_ylim()
+    ax.set_ylim(low, max(high, max(targets, default=high) + 0.003))  # each target's label inside the axes
+    target_lines(ax, targets)
+    log2_axis(ax)
+    ax.set_xlabel(LABELS["coded_bits"])
     ax.set_ylabel("classifier accuracy on the decoded images")
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    percent_axis(ax)
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=8, loc="lower right")
-    ax.set_title("The compressors: labels are the rate levels' weights")
+    ax.legend(fontsize=9, loc="lower right")
+    ax.set_title("The compressors: w, the rate level's weight; dims x bits, a quantization-aware model")
+    caption(ax, spread_note([*rd, *qat], ["accuracy", "coded_bits"]))
     return fig
 
 

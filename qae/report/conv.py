@@ -8,10 +8,9 @@ from typing import Any
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.lines import Line2D
-from matplotlib.ticker import PercentFormatter
 
 from qae.findings import ACCURACIES, CONFIDENCE, agree, compare, correlation_phrase, row_estimate
-from qae.report.figures import colors, log2_axis
+from qae.report.figures import band, caption, colors, error_bars, log2_axis, log_axis, percent_axis, spread_note
 from qae.report.tables import markdown, num, pct, sci
 
 
@@ -35,28 +34,37 @@ def search_figure(trials: list[dict[str, Any]]) -> plt.Figure:
     return fig
 
 
+TRAININGS = {  # denoising starts from plain and often lands on it: a larger hollow marker keeps both in view
+    "plain": {"ls": "-", "marker": "o", "ms": 6, "color": "tab:blue", "zorder": 3},
+    "denoising": {"ls": "--", "marker": "s", "ms": 10, "mfc": "none", "mew": 1.6, "color": "tab:orange", "zorder": 4},
+}
+
+
 def tradeoff_figure(records: list[dict[str, Any]]) -> plt.Figure:
-    """Post 003's figure 2: clean test MSE against the code size, plain and denoising."""
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for training, style in (("plain", "o-"), ("denoising", "s--")):
-        rows = sorted(
-            (r for r in records if r["training"] == training and r["corruption"] == "noise" and r["level"] == 0),
-            key=lambda r: r["dims"],
-        )
-        ax.plot([r["dims"] for r in rows], [r["mse"] for r in rows], style, label=training)
-    log2_axis(ax)
-    ax.set_yscale("log")
+    """Post 003's figure 2: clean test MSE against the code size, plain and denoising
+    (error bars where the records carry `mse_min`/`mse_max`)."""
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    clean = [r for r in records if r["corruption"] == "noise" and r["level"] == 0]
+    for training, style in TRAININGS.items():
+        rows = sorted((r for r in clean if r["training"] == training), key=lambda r: r["dims"])
+        ax.plot([r["dims"] for r in rows], [r["mse"] for r in rows], label=f"{training} autoencoder", **style)
+        error_bars(ax, rows, "dims", "mse", style["color"], zorder=2)
+    log2_axis(ax, sorted({r["dims"] for r in clean}))
+    log_axis(ax)
     ax.set_xlabel("code dimensions")
-    ax.set_ylabel("test MSE per pixel")
+    ax.set_ylabel("clean test MSE per pixel")
     ax.set_title("Conv autoencoder: compression vs reconstruction")
     ax.grid(alpha=0.3)
-    ax.legend()
+    ax.legend(fontsize=10)
+    caption(ax, spread_note(clean, ["mse"]))
     return fig
 
 
 def robustness_figure(records: list[dict[str, Any]], kind: str) -> plt.Figure:
     """Post 003's figures 3 and 4, plain beside denoising: MSE against the clean image
-    and classifier accuracy, against the strength of `kind` ("noise" or "occlusion")."""
+    and classifier accuracy, against the strength of `kind` ("noise" or "occlusion");
+    shaded bands where the records carry their spread (`mse_min`/`mse_max`,
+    `accuracy_low`/`accuracy_high`)."""
     fig, axes = plt.subplots(2, 2, figsize=(11, 7), sharex=True, sharey="row")
     dims = sorted({r["dims"] for r in records})
     palette = colors(len(dims))
@@ -68,17 +76,23 @@ def robustness_figure(records: list[dict[str, Any]], kind: str) -> plt.Figure:
             )
             for row, metric in enumerate(("mse", "accuracy")):
                 axes[row][col].plot([r["level"] for r in rows], [r[metric] for r in rows], "o-", color=color, ms=3)
+                band(axes[row][col], rows, "level", metric, color)
         axes[0][col].set_title(f"{training} autoencoders")
         axes[1][col].set_xlabel("noise std ([0, 1] pixels)" if kind == "noise" else "occluded square side (pixels)")
         for row in range(2):
             axes[row][col].grid(alpha=0.3)
     axes[0][0].set_ylabel("MSE to the clean image")
     axes[1][0].set_ylabel("classifier accuracy")
-    axes[1][0].yaxis.set_major_formatter(PercentFormatter(1.0))
-    handles = [Line2D([], [], color=c, marker="o", label=f"{d} dims") for d, c in zip(dims, palette, strict=True)]
-    fig.legend(handles=handles, loc="center right")
+    percent_axis(axes[1][0])
+    handles = [
+        Line2D([], [], color=c, marker="o", label=f"{d} dim{'s' if d != 1 else ''}")
+        for d, c in zip(dims, palette, strict=True)
+    ]
+    axes[1][0].set_xticks(sorted({r["level"] for r in records if r["corruption"] == kind}))  # the levels scored
+    fig.legend(handles=handles, loc="center left", bbox_to_anchor=(0.87, 0.5), title="code size", fontsize=10)
     fig.suptitle(f"Robustness to {'gaussian noise' if kind == 'noise' else 'occlusion'}")
     fig.subplots_adjust(right=0.86)
+    caption(axes[1][0], spread_note(records, ["mse", "accuracy"], drawn="Bands"))
     return fig
 
 

@@ -19,31 +19,31 @@ def confusion_figure(confusion: np.ndarray, mapping: np.ndarray, accuracy: float
     the digit each is mapped to (labelled below), so a good mapping shows a diagonal."""
     order = np.argsort(mapping, kind="stable")
     counts = confusion[:, order]
-    fig, ax = plt.subplots(figsize=(7, 6))
+    fig, ax = plt.subplots(figsize=(8, 7))
     image = ax.imshow(counts, cmap="Blues")
     for r in range(counts.shape[0]):
         for c in range(counts.shape[1]):
             dark = counts[r, c] > counts.max() / 2
-            ax.text(c, r, str(counts[r, c]), ha="center", va="center", fontsize=7, color="w" if dark else "k")
+            ax.text(c, r, str(counts[r, c]), ha="center", va="center", fontsize=9, color="w" if dark else "k")
     used = confusion.sum(0) > 0
-    ax.set_xticks(range(len(order)), [f"{k}\n->{mapping[k]}" if used[k] else f"{k}\nunused" for k in order], fontsize=8)
+    ax.set_xticks(range(len(order)), [f"{k}\n\u2192{mapping[k]}" if used[k] else f"{k}\n\u2013" for k in order])
     ax.set_yticks(range(counts.shape[0]))
-    ax.set_xlabel("neuron / cluster -> the digit it is mapped to")
+    ax.set_xlabel("neuron / cluster (\u2192 the digit it is mapped to; \u2013: holds no test image)")
     ax.set_ylabel("actual digit")
     ax.set_title(f"{title}\nmapping accuracy {accuracy:.1%}")
-    fig.colorbar(image, ax=ax, fraction=0.046)
+    fig.colorbar(image, ax=ax, fraction=0.046, label="test images")
     return fig
 
 
 def embedding_figure(embedding: np.ndarray, labels: torch.Tensor, clusters: np.ndarray) -> plt.Figure:
     """The 2-D embedding that was clustered, coloured by actual digit, with each
     cluster's id at its median position."""
-    fig, ax = plt.subplots(figsize=(7, 6))
-    ax.scatter(embedding[:, 0], embedding[:, 1], c=DIGIT_COLORS[labels.numpy()], s=2, alpha=0.5, linewidths=0)
+    fig, ax = plt.subplots(figsize=(8, 6.5))
+    ax.scatter(embedding[:, 0], embedding[:, 1], c=DIGIT_COLORS[labels.numpy()], s=3, alpha=0.5, linewidths=0)
     for k in np.unique(clusters):
         x, y = np.median(embedding[clusters == k], axis=0)
         ax.text(x, y, f"c{k}", fontsize=11, weight="bold", ha="center", bbox={"fc": "w", "alpha": 0.7, "lw": 0})
-    digit_legend(ax)
+    digit_legend(ax, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)  # off the points
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_title("t-SNE of the autoencoder's codes (colour: actual digit; cN: clusters)")

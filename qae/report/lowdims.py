@@ -13,6 +13,14 @@ from qae.findings import Estimate, seeds_phrase
 from qae.report.figures import image_grid
 from qae.report.tables import markdown, num, pct
 
+STARTS = {"default": "as written", "mean": "fixed: starts at the mean image"}  # the table's names, and why
+
+
+def _row_label(key: str) -> str:
+    # The study names a model "d=3, default"; the report calls its start "as written" or "fixed".
+    dims, _, start = key.partition(", ")
+    return f"{dims.replace('=', ' = ')}, {STARTS[start].split(':')[0]}" if start in STARTS else key
+
 
 def loss_curves_figure(curves: list[dict[str, Any]], mean_loss: float, post: dict[int, list[float]]) -> plt.Figure:
     """Post 004's losses: one panel per code size, training loss against optimizer steps
@@ -21,7 +29,7 @@ def loss_curves_figure(curves: list[dict[str, Any]], mean_loss: float, post: dic
     dims = sorted({r["dims"] for r in curves})
     fig, axes = plt.subplots(1, len(dims), figsize=(4.5 * len(dims), 4), sharey=True, squeeze=False)
     for ax, d in zip(axes[0], dims, strict=True):
-        for start, style, label in (("default", "o-", "as written"), ("mean", "s-", "fixed: starts at the mean image")):
+        for (start, label), style in zip(STARTS.items(), ("o-", "s-"), strict=True):
             rows = [r for r in curves if r["dims"] == d and r["start"] == start]
             ax.plot([r["step"] for r in rows], [r["loss"] for r in rows], style, ms=3, label=label)
         if d in post:
@@ -32,8 +40,8 @@ def loss_curves_figure(curves: list[dict[str, Any]], mean_loss: float, post: dic
         ax.set_xlabel("optimizer steps (batches of 100)")
         ax.grid(alpha=0.3)
     axes[0][0].set_ylabel("training MSE per pixel")
-    axes[0][0].legend(fontsize=8)
-    fig.suptitle("MLP autoencoder 784-100-d-100-784 (post 004)")
+    axes[0][0].legend(fontsize=9)
+    fig.suptitle("MLP autoencoder 784-100-d-100-784 (post 004)", y=1.02)  # above the panels' titles
     return fig
 
 
@@ -43,7 +51,11 @@ def figures(curves: list[dict[str, Any]], summary: dict[str, Any], post: dict[in
     rows = [digits.unsqueeze(1) / 255, *reconstructions.values()]
     return {
         "loss": loss_curves_figure(curves, summary["mean_image_loss"], post),
-        "digits": image_grid(rows, ["original", *reconstructions], "One of each digit and its reconstructions"),
+        "digits": image_grid(
+            rows,
+            ["original", *map(_row_label, reconstructions)],
+            "The first test image of each digit, and each model's reconstruction",
+        ),
     }
 
 

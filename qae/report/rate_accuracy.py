@@ -6,18 +6,122 @@ from __future__ import annotations
 from typing import Any
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
-from matplotlib.ticker import PercentFormatter
+from matplotlib.lines import Line2D
 
 from qae.rate import TARGETS
+from qae.report.figures import (
+    LABELS,
+    TARGET_STYLE,
+    error_bars,
+    has_spread,
+    interval_text,
+    log2_axis,
+    percent_axis,
+    target_lines,
+)
 from qae.report.tables import markdown, num, pct
 
-VARIANTS = ("_payload", "_rounded")  # another measure of the same method: its color, dashed
+VARIANTS = ("_payload", "_rounded")  # another measure of the same method: its marker, hollow, dashed
+# One colour per family of methods, a marker per member: a reader finds a family at a
+# glance, then the member. No family is black or grey: those are the references'.
+FAMILIES = {
+    "linear autoencoders": (("autoencoder", "autoencoder_qat", "autoencoder_posts"), "tab:blue"),
+    "deep compressors": (("compressor", "compressor_rd", "compressor_rd_rounded"), "tab:red"),
+    "vector-quantized": (("vqvae", "rvq", "fsq"), "tab:purple"),
+    "semantic codec": (("semantic",), "tab:orange"),
+    "classic image codecs": (("jpeg", "jpeg_payload", "webp", "webp_payload", "png", "gzip"), "tab:brown"),
+    "pixel codebooks": (("kmeans", "nearest_neighbour"), "tab:green"),
+    "PCA": (("pca",), "tab:cyan"),
+}
+OTHER = ("other", "tab:pink")  # a method no family lists yet still gets drawn
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "h")
+FLOOR_STYLE = {"marker": "*", "color": "black", "ms": 14, "ls": ""}
 
 
 def _base_method(method: str) -> str:
     return next((method.removesuffix(v) for v in VARIANTS if method.endswith(v)), method)
+
+
+def method_styles(methods: list[str]) -> dict[str, dict[str, Any]]:
+    """Per method: its family, colour (the family's), marker (one per member; a variant
+    such as `jpeg_payload` takes its base's marker, hollow, on a dashed line), in the
+    order of FAMILIES, then methods no family lists; the floors (`label`) are left out."""
+    styles: dict[str, dict[str, Any]] = {}
+    for family, (members, color) in [*FAMILIES.items(), (OTHER[0], ((), OTHER[1]))]:
+        listed = [m for m in members if m in methods] if members else [m for m in methods if m not in styles]
+        bases = list(dict.fromkeys(_base_method(m) for m in listed))
+        for m in listed:
+            if m in FLOORS or m in styles:
+                continue
+            variant = m != _base_method(m) and _base_method(m) in bases
+            styles[m] = {
+                "family": family,
+                "color": color,
+                "marker": MARKERS[bases.index(_base_method(m)) % len(MARKERS)],
+                "ls": "--" if variant else "-",
+                "mfc": "white" if variant else color,
+            }
+    return styles
+
+
+def _header(text: str) -> Line2D:
+    return Line2D([], [], ls="", marker="", label=text)  # no handle: a legend entry drawn as a heading
+
+
+def _draw_method(ax: plt.Axes, rows: list[dict[str, Any]], front: list[dict[str, Any]], style: dict[str, Any],
+                 spread: bool, second: bool) -> None:  # fmt: skip
+    """One method on `ax`: its front as a line with error bars (if `spread`) and its
+    second classifier's accuracy dotted (if `second`); its other settings faint."""
+    on_front = {id(r) for r in front}
+    rest = [r for r in rows if id(r) not in on_front]
+    ax.plot([r["coded_bits"] for r in rest], [r["accuracy"] for r in rest], ls="", ms=4, alpha=0.3, mew=0,
+            marker=style["marker"], color=style["color"])  # fmt: skip
+    ax.plot([r["coded_bits"] for r in front], [r["accuracy"] for r in front], **_front_style(style), zorder=3)
+    if spread:
+        error_bars(ax, front, "coded_bits", "accuracy", style["color"], zorder=2, elinewidth=0.9, alpha=0.6)
+    scored = [r for r in front if r.get("second_accuracy") is not None]
+    if second and scored:  # no bars: the second scorer checks the ranking, not the decimals
+        ax.plot([r["coded_bits"] for r in scored], [r["second_accuracy"] for r in scored], color=style["color"],
+                ls=":", lw=1.3, marker=style["marker"], ms=3.5, mfc="white", alpha=0.8)  # fmt: skip
+
+
+def _front_style(style: dict[str, Any]) -> dict[str, Any]:
+    return {"color": style["color"], "ls": style["ls"], "marker": style["marker"], "mfc": style["mfc"],
+            "ms": 6, "mew": 1.3, "lw": 1.6}  # fmt: skip
+
+
+def _legend_handles(records: list[dict[str, Any]], styles: dict[str, dict[str, Any]], names: dict[str, str],
+                    raw_accuracy: float, second: bool) -> list[Line2D]:  # fmt: skip
+    """The legend's entries: each family's heading and members by their table names,
+    then the references and what each kind of mark means."""
+    handles = []
+    for family in dict.fromkeys(s["family"] for s in styles.values()):
+        handles.append(_header(family))
+        members = [m for m, s in styles.items() if s["family"] == family]
+        handles += [Line2D([], [], **_front_style(styles[m]), label=names.get(m, m)) for m in members]
+    floors = dict.fromkeys(r["method"] for r in records if r["method"] in FLOORS)
+    handles.append(_header("references and marks"))
+    handles += [Line2D([], [], **FLOOR_STYLE, label=names.get(m, m)) for m in floors]
+    handles += [
+        Line2D([], [], **OVERALL_STYLE, label="Pareto front of all codecs: the best within the bits"),
+        Line2D([], [], **RAW_STYLE, label=f"the classifier on the raw test images ({pct(raw_accuracy)})"),
+        Line2D([], [], **TARGET_STYLE, label="target accuracies"),
+        Line2D([], [], color="0.4", ls="", marker="o", ms=4, alpha=0.4, mew=0,
+               label="faint: a method's settings off its own front"),
+    ]  # fmt: skip
+    if has_spread(records, "accuracy"):
+        note = interval_text(records).replace(" (", "\n(", 1)  # two lines: the legend stays narrow
+        handles.append(Line2D([], [], color="0.3", ls="", marker="|", ms=12, mew=1, label=f"bars: accuracy's {note}"))
+    if second:
+        label = "dotted, lower panel: the same points scored\nby the second classifier (MLP)"
+        handles.append(Line2D([], [], color="0.3", ls=":", marker="o", ms=3.5, mfc="white", label=label))
+    return handles
+
+
+OVERALL_STYLE = {"color": "black", "lw": 2.2, "alpha": 0.75}
+RAW_STYLE = {"color": "black", "ls": ":", "lw": 1.2}
+ZOOM_LOW = 0.95  # the lower panel's floor: the range of the targets
 
 
 def rate_accuracy_figure(
@@ -26,44 +130,48 @@ def rate_accuracy_figure(
     overall: list[dict[str, Any]],
     raw_accuracy: float,
     targets: list[float],
+    names: dict[str, str] | None = None,
 ) -> plt.Figure:
-    """Accuracy against bits per image (log scale) for every method: all its points, and
-    its Pareto front (`fronts`) as a line; `overall`, the front of all codecs together, as
-    a black staircase (the best accuracy any codec reaches within each budget). Whole
-    range on the left, the top on the right; the legend beside them."""
-    fig, axes = plt.subplots(1, 2, figsize=(14, 5.2))
-    bases = list(dict.fromkeys(_base_method(m) for m in fronts))
-    colors = dict(zip(bases, plt.cm.tab20(np.linspace(0, 1, max(len(bases), 2))), strict=False))
-    for ax in axes:
-        for m, front in fronts.items():
+    """Accuracy against coded bits per image (log scale) for every method: its Pareto
+    front (`fronts`) as a line, its other settings as faint marks; `overall`, the front of
+    all codecs together, as a black staircase (the best accuracy any codec reaches within
+    each budget). The whole range on top, the targets' range below; the legend names each
+    method as the tables do (`names`, e.g. METHOD_NAMES; the method key where it has none),
+    grouped by family. Where records carry `accuracy_low`/`accuracy_high` (and
+    `coded_bits_min`/`coded_bits_max`), the lower panel gives the fronts' points error
+    bars; where they carry `second_accuracy`, it adds the second classifier's, dotted."""
+    names = names or {}
+    styles = method_styles(list(fronts))
+    second = any(r.get("second_accuracy") is not None for r in records)
+    fig, (top, zoom) = plt.subplots(2, 1, figsize=(12.5, 9.5), sharex=True, height_ratios=(1, 1.25))
+    for ax in (top, zoom):
+        for m, style in styles.items():
             rows = [r for r in records if r["method"] == m]
-            color, dashed = colors[_base_method(m)], m != _base_method(m)
-            ax.plot([r["coded_bits"] for r in rows], [r["accuracy"] for r in rows], ".", color=color, alpha=0.35)
-            ax.plot(
-                [r["coded_bits"] for r in front],
-                [r["accuracy"] for r in front],
-                "o--" if dashed else "o-",
-                color=color,
-                ms=4,
-                mfc="white" if dashed else color,
-                label=m.replace("_", " "),
-            )
+            # The top panel's bars would be too short to read; the second scorer would crowd it.
+            _draw_method(ax, rows, fronts[m], style, spread=ax is zoom, second=ax is zoom and second)
+        for floor in (r for r in records if r["method"] in FLOORS):
+            ax.plot(floor["coded_bits"], floor["accuracy"], **FLOOR_STYLE, mec="white", zorder=4)
         bits, accuracy = [r["coded_bits"] for r in overall], [r["accuracy"] for r in overall]
-        best = "best codec within the bits (Pareto front)"
-        ax.step(bits, accuracy, where="post", color="black", lw=2.2, alpha=0.55, zorder=0, label=best)
-        ax.axhline(raw_accuracy, color="0.4", ls=":", lw=1, label="raw test images")
-        for target in targets:
-            ax.axhline(target, color="0.75", lw=0.8, zorder=0)
-        ax.set_xscale("log", base=2)
-        ax.set_xlabel("bits per image")
-        ax.grid(alpha=0.3, which="both")
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    axes[0].set_ylabel("classifier accuracy on the decoded images")
-    axes[0].set_title("Every method, Pareto front as a line")
-    axes[1].set_ylim(0.95, 1.0)
-    axes[1].set_title("Above 95%: the target lines")
-    fig.legend(*axes[0].get_legend_handles_labels(), loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
-    fig.tight_layout()
+        ax.step(bits, accuracy, where="post", **OVERALL_STYLE, zorder=1)
+        ax.axhline(raw_accuracy, **RAW_STYLE, zorder=1)
+        ax.grid(alpha=0.3)
+        percent_axis(ax)
+        ax.set_ylabel("classifier accuracy on the decoded images", fontsize=11)
+    top.axhspan(ZOOM_LOW, 1.0, color="0.9", zorder=0)
+    target_lines(zoom, targets)
+    best = max([raw_accuracy, *targets, *(r["accuracy"] for r in records)])
+    zoom.set_ylim(ZOOM_LOW, min(1.0, best + 0.004))
+    log2_axis(zoom)
+    zoom.set_xlabel(LABELS["coded_bits"], fontsize=11)
+    top.set_title("Every method, its Pareto front as a line", fontsize=12)
+    zoom.set_title(f"Above {100 * ZOOM_LOW:g}% (the grey band above): the fewest bits for each target", fontsize=12)
+    handles = _legend_handles(records, styles, names, raw_accuracy, second)
+    legend = fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.7, 0.93), fontsize=9.5, frameon=False,
+                        handlelength=2.6, labelspacing=0.45)  # fmt: skip
+    for text, handle in zip(legend.get_texts(), handles, strict=True):
+        if handle.get_marker() == "" and handle.get_linestyle() == "None":
+            text.set_fontweight("bold")
+    fig.subplots_adjust(left=0.07, right=0.68, hspace=0.18)
     return fig
 
 

@@ -8,17 +8,37 @@ from typing import Any
 import matplotlib.pyplot as plt
 import pandas as pd
 import torch
-from matplotlib.ticker import PercentFormatter
 
 from qae.findings import seeds_phrase, threshold_phrase
 from qae.rate import TARGETS
-from qae.report.figures import LABELS, colors, image_grid, log2_axis
+from qae.report.figures import (
+    LABELS,
+    caption,
+    colors,
+    error_bars,
+    image_grid,
+    log2_axis,
+    log_axis,
+    percent_axis,
+    spread_note,
+)
 from qae.report.tables import markdown, num, pct, pct_spread
 from qae.studies.sweep import matches_reported, recipe_verdict
 
 
 def _bits_label(bits: int | str) -> str:
     return "float32" if str(bits) == "fp32" else str(bits)
+
+
+def _row_label(label: str) -> str:
+    # The stage labels rows "fp32 bits" and "1 bits"; a reader reads "float32" and "1 bit".
+    return {"fp32 bits": "float32", "1 bits": "1 bit"}.get(label, label)
+
+
+def _x_value(record: dict[str, Any], x: str) -> float:
+    # float32 cells and records from before the coder have no coded_bits: they send their
+    # nominal bits, dims x 32 raw, so that is their payload.
+    return record.get(x, record["total_bits"]) if x == "coded_bits" else record[x]
 
 
 def sweep_figure(
@@ -30,22 +50,26 @@ def sweep_figure(
     reference: dict[int | str, float] | None = None,
     reference_label: str = "",
 ) -> plt.Figure:
-    """One line per dims of metric `y` against `x` ("bits", categorical, or "total_bits",
-    log2), with the raw images' accuracy and a `reference` (accuracy per bits level at
-    64 dims, e.g. a post's) for the accuracy panels."""
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    """One line per dims of metric `y` against `x`: "bits" (per code element,
+    categorical), "coded_bits" (the range coder's real payload per image, log2) or
+    "total_bits" (nominal dims x bits, log2); with the raw images' accuracy and a
+    `reference` (accuracy per bits level at 64 dims, e.g. a post's, drawn at its nominal
+    bits) for the accuracy panels. Where records carry `accuracy_low`/`accuracy_high`,
+    `mse_min`/`mse_max` or `coded_bits_min`/`coded_bits_max`, points get error bars."""
+    fig, ax = plt.subplots(figsize=(8.5, 4.8))
     dims = sorted({r["dims"] for r in records})
     position = {str(b): i for i, b in enumerate(bits_order)}
 
     def xs(rows: list[dict[str, Any]]) -> list[float]:
-        return [position[str(r["bits"])] if x == "bits" else r["total_bits"] for r in rows]
+        return [position[str(r["bits"])] if x == "bits" else _x_value(r, x) for r in rows]
 
     for d, color in zip(dims, colors(len(dims)), strict=True):
         rows = sorted((r for r in records if r["dims"] == d), key=lambda r: position[str(r["bits"])])
-        ax.plot(xs(rows), [r[y] for r in rows], "o-", color=color, label=f"{d} dims", ms=4)
+        ax.plot(xs(rows), [r[y] for r in rows], "o-", color=color, label=f"{d} dims", ms=4.5, zorder=3)
+        error_bars(ax, rows, x, y, color, xs=xs(rows), zorder=2)
     if y == "accuracy":
         if raw_accuracy is not None:
-            ax.axhline(raw_accuracy, color="0.5", ls="--", lw=1, label="raw test images")
+            ax.axhline(raw_accuracy, color="0.4", ls="--", lw=1, label=f"raw test images ({pct(raw_accuracy)})")
         if reference:
             points = [
                 {"bits": b, "total_bits": 64 * (32 if str(b) == "fp32" else int(b))}
@@ -53,9 +77,9 @@ def sweep_figure(
                 if b in reference
             ]
             ax.plot(xs(points), [reference[p["bits"]] for p in points], "kx", ms=8, mew=2, label=reference_label)
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        percent_axis(ax)
     else:
-        ax.set_yscale("log")
+        log_axis(ax)
     if x == "bits":
         ax.set_xticks(range(len(bits_order)), [_bits_label(b) for b in bits_order])
     else:
@@ -63,8 +87,10 @@ def sweep_figure(
     ax.set_xlabel(LABELS[x])
     ax.set_ylabel(LABELS[y])
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, ncol=2)
-    ax.set_title(f"{y.upper() if y == 'mse' else y.capitalize()} vs {LABELS[x]}")
+    # Beside the axes, not on them: inside, it hid the 4-dims line's points.
+    ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    ax.set_title(f"{'MSE' if y == 'mse' else 'Accuracy'} vs {LABELS[x]}")
+    caption(ax, spread_note(records, [y, x] if x != "bits" else [y]))
     return fig
 
 
@@ -77,18 +103,35 @@ def figures(
     grid_labels: list[str],
     digits: list[torch.Tensor],
     headline: str,
+    model: str | None = None,
+    digits_bits: int | str | None = None,
 ) -> dict[str, plt.Figure]:
-    """Every figure of the sweep: four curves, and the headline model's reconstructions
-    of the `grid` digits at each bits level and of one digit of each class."""
+    """Every figure of the sweep: four curves (the `*_vs_total_bits` ones against the
+    coded bits per image, as the tables count them), the headline model's
+    reconstructions of the first `grid` test digits at each bits level, and of the first
+    test image of each digit. `model` says what the headline model is ("64 dims") and
+    `digits_bits` the bits per element of the one-of-each-digit figure; without them,
+    `headline` (the stage's description) goes in that figure's title."""
     drawn = {
-        f"{y}_vs_{x}": sweep_figure(
+        f"{y}_vs_{name}": sweep_figure(
             records, x, y, bits_order, raw_accuracy if y == "accuracy" else None, reference, "post 000, 64 dims"
         )
         for y in ("accuracy", "mse")
-        for x in ("bits", "total_bits")
+        for name, x in (("bits", "bits"), ("total_bits", "coded_bits"))
     }
-    drawn["reconstructions"] = image_grid(grid, grid_labels, f"The headline model ({headline})")
-    drawn["digits"] = image_grid(digits, ["original", "reconstructed"], f"One of each digit ({headline})")
+    n = len(grid[0])
+    described = f"the headline model ({model})" if model else "the headline model"
+    drawn["reconstructions"] = image_grid(
+        grid,
+        [_row_label(label) for label in grid_labels],
+        f"The first {n} test images (top row), decoded by {described}\nat each number of bits per code element (rows)",
+    )
+    which = f"{model}, {_bits_label(digits_bits)} bits per element" if model and digits_bits is not None else headline
+    drawn["digits"] = image_grid(
+        digits,
+        ["original", "reconstructed"],
+        f"The first test image of each digit, 0 to 9, and its reconstruction\n({which})",
+    )
     return drawn
 
 
