@@ -91,8 +91,8 @@ def fields(
                 pct,
                 "mapping accuracy",
             )
-        )
-        ** {f"{name}_covered": s["digits_covered"] for name, s in summary.items()},
+        ),
+        **{f"{name}_covered": s["digits_covered"] for name, s in summary.items()},
     }
 
 
