@@ -74,7 +74,13 @@ def seeds_phrase(n: int) -> str:
 
 def describe(estimate: Estimate, fmt: Callable[[float], str]) -> str:
     """The estimate as text: its mean, and, over several seeds, the range over seeds;
-    always the interval a comparison uses: "98.2% (seeds 98.1-98.3%; interval 97.9-98.5%)"."""
+    and the interval a comparison uses where it is wider: "98.2% (3 seeds 98.1%-98.3%;
+    interval 97.9%-98.5%)"."""
+    spread_only = (estimate.low, estimate.high) == (estimate.min, estimate.max)
+    if spread_only:
+        if estimate.seeds == 1:
+            return f"{fmt(estimate.mean)} (1 seed)"
+        return f"{fmt(estimate.mean)} ({seeds_phrase(estimate.seeds)} {fmt(estimate.min)}-{fmt(estimate.max)})"
     if estimate.seeds == 1:
         return f"{fmt(estimate.mean)} (interval {fmt(estimate.low)}-{fmt(estimate.high)}; 1 seed)"
     spread = f"{seeds_phrase(estimate.seeds)} {fmt(estimate.min)}-{fmt(estimate.max)}"

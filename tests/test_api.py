@@ -71,3 +71,16 @@ def test_post_recipe_uses_only_the_upper_half_of_the_code_range(images):
     corrected = build_autoencoder(AutoencoderConfig("linear", 32)).eval()
     assert int(post.encode(images, 4).min()) >= 8
     assert int(corrected.encode(images, 4).min()) < 8
+
+
+@pytest.mark.parametrize("arch", ["lenet", "mlp"])
+def test_load_classifier_rebuilds_either_architecture_from_its_checkpoint(arch, images, tmp_path):
+    from qae.models import Classifier, classifier_checkpoint, load_classifier
+
+    torch.manual_seed(0)
+    net = Classifier(arch=arch).eval()
+    save_torch(tmp_path / "c.pt", classifier_checkpoint(net, study="scoring", seed=3))
+    loaded = load_classifier(tmp_path / "c.pt", "cpu")
+    x = images[:4].float().unsqueeze(1) / 255
+    assert loaded.arch == arch and loaded.meta == {"study": "scoring", "seed": 3}
+    assert torch.equal(loaded(x), net(x))

@@ -83,3 +83,30 @@ def test_a_bad_evaluation_batch_is_an_error_naming_the_variable(monkeypatch):
 def test_the_evaluation_batch_follows_the_model_device_not_the_environment():
     assert eval_batch(torch.device("cuda")) == 1000  # $QAE_DEVICE is cpu in the tests
     assert eval_batch(torch.device("cpu")) == 256
+
+
+class Always(torch.nn.Module):
+    """A scorer that labels every image `digit`."""
+
+    def __init__(self, digit: int) -> None:
+        super().__init__()
+        self.digit = digit
+        self.anchor = torch.nn.Parameter(torch.zeros(()))  # gives the scorer a device
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.nn.functional.one_hot(torch.full((len(x),), self.digit), 10).float()
+
+
+def test_each_scorer_gets_its_own_accuracy():
+    from qae.evaluate import score_images
+
+    images, labels = torch.zeros(10, 28, 28, dtype=torch.uint8), torch.tensor([1, 1, 1, 2, 2, 3, 4, 5, 6, 7])
+    scores = score_images(Scorers(Always(1), Always(2)), images, labels, batch_size=3)
+    assert scores == {"accuracy": 0.3, "second_accuracy": 0.2, "images": 10}
+
+
+def test_without_a_second_scorer_records_have_accuracy_alone():
+    from qae.evaluate import score_images
+
+    images, labels = torch.zeros(4, 28, 28, dtype=torch.uint8), torch.tensor([1, 1, 0, 0])
+    assert score_images(Scorers(Always(0)), images, labels) == {"accuracy": 0.5, "images": 4}

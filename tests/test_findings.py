@@ -77,8 +77,15 @@ def test_a_comparison_holds_only_where_both_scorers_agree():
 
 
 def test_one_seed_says_so_and_several_give_their_range():
-    assert describe(Estimate.of_spread([0.5]), lambda v: f"{v:.1f}") == "0.5 (interval 0.5-0.5; 1 seed)"
-    assert describe(Estimate.of_spread([0.4, 0.6]), lambda v: f"{v:.1f}") == "0.5 (2 seeds 0.4-0.6; interval 0.4-0.6)"
+    assert describe(Estimate.of_spread([0.5]), lambda v: f"{v:.1f}") == "0.5 (1 seed)"
+    assert describe(Estimate.of_spread([0.4, 0.6]), lambda v: f"{v:.1f}") == "0.5 (2 seeds 0.4-0.6)"
+
+
+def test_an_accuracy_gives_the_sampling_interval_beside_the_seeds_range():
+    one = describe(Estimate.of_accuracy([0.9], 1000), lambda v: f"{v:.3f}")
+    assert one.startswith("0.900 (interval 0.88") and one.endswith("; 1 seed)")
+    two = describe(Estimate.of_accuracy([0.9, 0.92], 1000), lambda v: f"{v:.3f}")
+    assert two.startswith("0.910 (2 seeds 0.900-0.920; interval 0.8")
 
 
 def test_a_threshold_is_read_on_the_worst_seed():

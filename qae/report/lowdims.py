@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import torch
 
-from qae.findings import Estimate, seeds_phrase
+from qae.findings import Estimate, describe, seeds_phrase
 from qae.report.figures import image_grid
 from qae.report.tables import markdown, num, pct
 
@@ -77,8 +77,15 @@ def fields(seeds: list[dict[str, Any]], post: dict[int, list[float]], starts: li
                 )
             row[f"{name}: saturated code"] = pct(sum(s[f"dims_{d}"][start]["saturated"] for s in seeds) / len(seeds), 0)
         rows.append(row)
+    d = dims[0]
+    saturated = {start: Estimate.of_spread([s[f"dims_{d}"][start]["saturated"] for s in seeds]) for start in starts}
+    cause = "; ".join(
+        f"{names.get(start, start)}, {describe(e, pct)} of the d = {d} code's elements are saturated"
+        for start, e in saturated.items()
+    )
     return {
         "mean_image_loss": num(first["mean_image_loss"], 4),
+        "cause": f"{cause[0].upper()}{cause[1:]}",
         "table": markdown(pd.DataFrame(rows)),
         "seeds": seeds_phrase(len(seeds)),
     }
