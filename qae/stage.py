@@ -36,10 +36,16 @@ def _record_imports(folder: Path) -> None:
 
 
 def run(main: Callable[[], None]) -> None:
-    """Run a stage's `main`; a `UserError` becomes one message on stderr and exit status 1."""
+    """Run a stage's `main` after validating params.yaml (when the working directory has
+    one), so a bad value fails before any work, even one a command line carries (`--bits
+    ${item.bits}`); a `UserError` becomes one message on stderr and exit status 1."""
     if folder := os.environ.get(RECORD_IMPORTS_ENV):
         atexit.register(_record_imports, Path(folder))
     try:
+        if Path("params.yaml").is_file():
+            from qae.params import load_params  # loads torch and the studies: only where there are params
+
+            load_params()
         main()
     except UserError as e:
         spec = getattr(sys.modules["__main__"], "__spec__", None)

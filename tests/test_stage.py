@@ -23,3 +23,15 @@ def test_a_bug_keeps_its_traceback():
 
     with pytest.raises(KeyError):
         run(main)
+
+
+def test_params_are_validated_before_the_stage_parses_its_command_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "params.yaml").write_text("seed: -1\n")
+
+    def main():
+        raise AssertionError("ran before params were validated")
+
+    with pytest.raises(SystemExit):
+        run(main)
+    assert "seed" in capsys.readouterr().err
