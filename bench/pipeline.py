@@ -15,8 +15,9 @@ machine that made a lock all of them should, and a rerun there verifies it. With
 model and extrapolates the posts' own study (post 000: 20 classifier epochs; 50
 autoencoder epochs for each of the sweep's dims, each scored at six bits levels), to
 compare with qae's run of the same study (the card's chain without the search, the posts'
-faithful models and the headline) in the same benchmark. --markdown writes the same table as a markdown file (bench/pipeline.md is
-this script's output, not typed by hand) and --json the raw numbers.
+faithful models and the headline) in the same benchmark. --markdown writes the same table
+as a markdown file (bench/pipeline.md is this script's output, not typed by hand) and
+--json the raw numbers.
 """
 
 from __future__ import annotations

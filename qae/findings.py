@@ -1,4 +1,4 @@
-"""What a result may claim: estimates with their spread, and the sentences they support.
+"""What a result may claim: estimates with their spread, and how two of them compare.
 
 A number qae reports is an `Estimate`: one value per training seed, and the interval a
 comparison uses. For an accuracy over n test images that interval joins every seed's 95%
@@ -6,7 +6,7 @@ Wilson score interval (the test set's sampling) with the spread over seeds; for 
 measures (MSE, bits) it is the spread over seeds. Two estimates compare only where their
 intervals do not overlap: otherwise they are "within noise", and a touching boundary counts
 as overlap. A threshold ("97% at N bits") is read on the worst seed and says over how many
-seeds it holds. The report templates state comparisons only through these functions.
+seeds it holds. `qae.report.phrases` turns these into the sentences the reports state.
 
 Pure functions: no files, no models.
 """
@@ -14,7 +14,7 @@ Pure functions: no files, no models.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 Z_95 = 1.959964  # the standard normal's 97.5th percentile: two-sided 95%
@@ -67,38 +67,6 @@ def compare(a: Estimate, b: Estimate) -> int:
     return 0
 
 
-def seeds_phrase(n: int) -> str:
-    """ "1 seed" / "3 seeds"."""
-    return f"{n} seed" + ("" if n == 1 else "s")
-
-
-def describe(estimate: Estimate, fmt: Callable[[float], str]) -> str:
-    """The estimate as text: its mean, and, over several seeds, the range over seeds;
-    and the interval a comparison uses where it is wider: "98.2% (3 seeds 98.1%-98.3%;
-    interval 97.9%-98.5%)"."""
-    spread_only = (estimate.low, estimate.high) == (estimate.min, estimate.max)
-    if spread_only:
-        if estimate.seeds == 1:
-            return f"{fmt(estimate.mean)} (1 seed)"
-        return f"{fmt(estimate.mean)} ({seeds_phrase(estimate.seeds)} {fmt(estimate.min)}-{fmt(estimate.max)})"
-    if estimate.seeds == 1:
-        return f"{fmt(estimate.mean)} (interval {fmt(estimate.low)}-{fmt(estimate.high)}; 1 seed)"
-    spread = f"{seeds_phrase(estimate.seeds)} {fmt(estimate.min)}-{fmt(estimate.max)}"
-    return f"{fmt(estimate.mean)} ({spread}; interval {fmt(estimate.low)}-{fmt(estimate.high)})"
-
-
-def comparison(
-    a_name: str, a: Estimate, b_name: str, b: Estimate, fmt: Callable[[float], str], measure: str = "accuracy"
-) -> str:
-    """A sentence comparing `a` and `b` as far as their intervals allow: "A (x) is higher
-    than B (y)", "... lower ...", or "A (x) and B (y) are within noise of each other"."""
-    sign = compare(a, b)
-    left, right = f"{a_name} ({describe(a, fmt)})", f"{b_name} ({describe(b, fmt)})"
-    if sign == 0:
-        return f"{left} and {right} are within noise of each other in {measure}"
-    return f"{left} is {'higher' if sign > 0 else 'lower'} in {measure} than {right}"
-
-
 def agree(*signs: int) -> int:
     """The comparison several scorers support together: their common sign, else 0."""
     return signs[0] if len(set(signs)) == 1 else 0
@@ -110,20 +78,6 @@ def worst_seed_bits(bits_per_seed: list[float | None]) -> float | None:
     if not bits_per_seed or any(b is None for b in bits_per_seed):
         return None
     return max(b for b in bits_per_seed if b is not None)
-
-
-def threshold_phrase(target: str, bits_per_seed: list[float | None], fmt: Callable[[float], str]) -> str:
-    """ "97% at 38.7 bits per image (the worst of 3 seeds; best 37.9)", or that it is not
-    reached by every seed."""
-    n = len(bits_per_seed)
-    worst = worst_seed_bits(bits_per_seed)
-    if worst is None:
-        reached = sum(b is not None for b in bits_per_seed)
-        return f"{target} is reached by {reached} of {seeds_phrase(n)}"
-    if n == 1:
-        return f"{target} at {fmt(worst)} bits per image (1 seed)"
-    best = min(b for b in bits_per_seed if b is not None)
-    return f"{target} at {fmt(worst)} bits per image (the worst of {seeds_phrase(n)}; the best {fmt(best)})"
 
 
 ACCURACIES = ("accuracy", "second_accuracy")  # shares of test images: intervals over seeds and sampling
@@ -166,16 +120,3 @@ def row_estimate(row: dict, key: str) -> Estimate:
         return estimate([row], key)
     low, high = row.get(f"{key}_low", row[f"{key}_min"]), row.get(f"{key}_high", row[f"{key}_max"])
     return Estimate(row[key], row[f"{key}_min"], row[f"{key}_max"], low, high, row["seeds"])
-
-
-def correlation_phrase(measure: str, name: str, rho: float | None, interval: list[float] | None, trials: int) -> str:
-    """What a rank correlation over `trials` supports: "`measure` rises with `name`", "falls
-    with", or no dependence the trials can tell from noise (the interval holds 0)."""
-    if rho is None or interval is None:
-        return f"{name} never varied, so nothing can be said of it"
-    stats = f"Spearman {rho:.2f}; 95% bootstrap interval {interval[0]:.2f} to {interval[1]:.2f} over {trials} trials"
-    if interval[0] > 0:
-        return f"{measure} rises with {name} ({stats})"
-    if interval[1] < 0:
-        return f"{measure} falls with {name} ({stats})"
-    return f"no dependence of {measure} on {name} that the trials can tell from noise ({stats})"

@@ -2,19 +2,8 @@
 
 import pytest
 
-from qae.findings import (
-    Estimate,
-    agree,
-    compare,
-    comparison,
-    correlation_phrase,
-    describe,
-    row_estimate,
-    summarize,
-    threshold_phrase,
-    wilson,
-    worst_seed_bits,
-)
+from qae.findings import Estimate, agree, compare, row_estimate, summarize, wilson, worst_seed_bits
+from qae.report.phrases import comparison, correlation_phrase, describe, threshold_phrase
 
 
 def pct(v: float) -> str:

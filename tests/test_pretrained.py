@@ -67,8 +67,9 @@ def test_the_card_quotes_the_metrics_of_its_rate_level():
 
 def test_the_shipped_model_was_trained_with_the_committed_recipe():
     params = yaml.safe_load((ROOT / "params.yaml").read_text())["compressor"]["rd"]
-    recipe = load_codec(CODEC, "cpu").model.meta["recipe"]
-    assert list(recipe["rate_weights"]) == params["rate_weights"]
+    model = load_codec(CODEC, "cpu").model
+    recipe = model.meta["recipe"]
+    assert list(model.config.options["rate_weights"]) == params["rate_weights"]
     assert recipe["epochs"] == params["epochs"] and recipe["lr"] == params["lr"]
 
 

@@ -9,8 +9,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.lines import Line2D
 
-from qae.findings import ACCURACIES, CONFIDENCE, agree, compare, correlation_phrase, row_estimate
+from qae.findings import ACCURACIES, CONFIDENCE, agree, compare, row_estimate
 from qae.report.figures import band, caption, colors, error_bars, log2_axis, log_axis, percent_axis, spread_note
+from qae.report.phrases import correlation_phrase
 from qae.report.tables import markdown, num, pct, sci
 
 
@@ -88,7 +89,8 @@ def robustness_figure(records: list[dict[str, Any]], kind: str) -> plt.Figure:
         Line2D([], [], color=c, marker="o", label=f"{d} dim{'s' if d != 1 else ''}")
         for d, c in zip(dims, palette, strict=True)
     ]
-    axes[1][0].set_xticks(sorted({r["level"] for r in records if r["corruption"] == kind}))  # the levels scored
+    levels = sorted({r["level"] for r in records if r["corruption"] == kind})
+    axes[1][0].set_xticks(levels, [f"{v:g}" for v in levels])  # the levels scored, short: 0.1, not 0.10
     fig.legend(handles=handles, loc="center left", bbox_to_anchor=(0.87, 0.5), title="code size", fontsize=10)
     fig.suptitle(f"Robustness to {'gaussian noise' if kind == 'noise' else 'occlusion'}")
     fig.subplots_adjust(right=0.86)

@@ -9,8 +9,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from qae.findings import CONFIDENCE, Estimate, comparison
+from qae.findings import CONFIDENCE, Estimate
 from qae.report.figures import DIGIT_COLORS, digit_legend
+from qae.report.phrases import comparison
 from qae.report.tables import pct
 
 

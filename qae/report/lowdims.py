@@ -9,8 +9,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import torch
 
-from qae.findings import Estimate, describe, seeds_phrase
+from qae.findings import Estimate
 from qae.report.figures import image_grid
+from qae.report.phrases import describe, seeds_phrase
 from qae.report.tables import markdown, num, pct
 
 STARTS = {"default": "as written", "mean": "fixed: starts at the mean image"}  # the table's names, and why

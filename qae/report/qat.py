@@ -8,7 +8,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from qae.findings import CONFIDENCE, seeds_phrase
+from qae.findings import CONFIDENCE
 from qae.report.figures import (
     HALO,
     LABELS,
@@ -19,6 +19,7 @@ from qae.report.figures import (
     percent_axis,
     spread_note,
 )
+from qae.report.phrases import seeds_phrase
 from qae.report.tables import markdown, num, pct, pct_spread
 from qae.studies.qat import gain
 

@@ -9,19 +9,9 @@ from typing import Any
 
 import pandas as pd
 
-from qae.findings import (
-    CONFIDENCE,
-    Estimate,
-    agree,
-    compare,
-    comparison,
-    correlation_phrase,
-    describe,
-    row_estimate,
-    seeds_phrase,
-    threshold_phrase,
-)
+from qae.findings import CONFIDENCE, Estimate, agree, compare, row_estimate
 from qae.rate import TARGETS
+from qae.report.phrases import comparison, correlation_phrase, describe, seeds_phrase, threshold_phrase
 from qae.report.tables import markdown, num, pct
 
 SHOWN = ["semantic", "compressor_rd", "compressor", "nearest_neighbour", "kmeans", "pca", "autoencoder_qat"]
@@ -123,19 +113,20 @@ def lowdims_finding(seeds: list[dict[str, Any]]) -> str:
         f"at d = {key.removeprefix('dims_')}, starting the decoder at the mean image gives a training loss of "
         f"{describe(fixed, lambda v: num(v, 3))}, {said} the {describe(as_written, lambda v: num(v, 3))} "
         f"as written, where the mean image alone costs {num(seeds[0]['mean_image_loss'], 3)}; as written, "
-        f"{describe(saturated, pct)} of the code's tanh units are saturated on the test images "
-        f"({seeds_phrase(fixed.seeds)})"
+        f"{describe(saturated, pct)} of the code's tanh units are saturated on the test images"
     )
 
 
 def qat_finding(qat: dict[str, Any]) -> str:
     """At each bits level, at how many dims quantization-aware training is more (and less)
     accurate than rounding after training beyond noise, for both scorers."""
-    parts = [
-        f"at {b.removeprefix('bits_')} bits it is more accurate at {s['dims_higher']} of {s['dims']} dims "
-        f"and less accurate at {s['dims_lower']}"
-        for b, s in qat.items()
-    ]
+    parts = []
+    for level, s in qat.items():
+        bits = level.removeprefix("bits_")
+        parts.append(
+            f"at {bits} bit{'' if bits == '1' else 's'} it is more accurate at {s['dims_higher']} of {s['dims']} "
+            f"dims and less accurate at {s['dims_lower']}"
+        )
     seeds = min(s["seeds"] for s in qat.values())
     return "; ".join(parts) + f"; within noise at the rest ({seeds_phrase(seeds)}, both scorers)"
 
@@ -180,7 +171,7 @@ def fields(
             for h, name in (("lr", "the learning rate"), ("dropout", "dropout"), ("epochs", "epochs"))
         ),
         "digits": comparison(
-            "clusters of an autoencoder's codes",
+            "clustering an autoencoder's codes",
             Estimate.of_accuracy([clusters["mapping_accuracy"]], clusters["images"]),
             "post 002's softmax neuron",
             Estimate.of_accuracy([softmax["mapping_accuracy"]], softmax["images"]),

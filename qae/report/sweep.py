@@ -9,7 +9,6 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import torch
 
-from qae.findings import seeds_phrase, threshold_phrase
 from qae.rate import TARGETS
 from qae.report.figures import (
     LABELS,
@@ -22,6 +21,7 @@ from qae.report.figures import (
     percent_axis,
     spread_note,
 )
+from qae.report.phrases import seeds_phrase, threshold_phrase
 from qae.report.tables import markdown, num, pct, pct_spread
 from qae.studies.sweep import matches_reported, recipe_verdict
 

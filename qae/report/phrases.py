@@ -1,0 +1,74 @@
+"""The sentences a finding may state, from `qae.findings`' estimates: "higher than" or "lower
+than" only where the intervals do not overlap, "within noise" otherwise, and always the seed
+count. The report templates state comparisons only through these functions (a test checks
+the templates' own words).
+
+Text only: a change here reruns the reports, never a model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from qae.findings import Estimate, compare, worst_seed_bits
+
+
+def seeds_phrase(n: int) -> str:
+    """ "1 seed" / "3 seeds"."""
+    return f"{n} seed" + ("" if n == 1 else "s")
+
+
+def describe(estimate: Estimate, fmt: Callable[[float], str]) -> str:
+    """The estimate as text: its mean, and, over several seeds, the range over seeds;
+    and the interval a comparison uses where it is wider: "98.2% (3 seeds 98.1%-98.3%;
+    interval 97.9%-98.5%)"."""
+    spread_only = (estimate.low, estimate.high) == (estimate.min, estimate.max)
+    if spread_only:
+        if estimate.seeds == 1:
+            return f"{fmt(estimate.mean)} (1 seed)"
+        return f"{fmt(estimate.mean)} ({seeds_phrase(estimate.seeds)} {fmt(estimate.min)}-{fmt(estimate.max)})"
+    if estimate.seeds == 1:
+        return f"{fmt(estimate.mean)} (interval {fmt(estimate.low)}-{fmt(estimate.high)}; 1 seed)"
+    spread = f"{seeds_phrase(estimate.seeds)} {fmt(estimate.min)}-{fmt(estimate.max)}"
+    return f"{fmt(estimate.mean)} ({spread}; interval {fmt(estimate.low)}-{fmt(estimate.high)})"
+
+
+def comparison(
+    a_name: str, a: Estimate, b_name: str, b: Estimate, fmt: Callable[[float], str], measure: str = "accuracy"
+) -> str:
+    """A sentence comparing `a` and `b` as far as their intervals allow: "A (x) is higher
+    than B (y)", "... lower ...", or "A (x) and B (y) are within noise of each other"."""
+    sign = compare(a, b)
+    left, right = f"{a_name} ({describe(a, fmt)})", f"{b_name} ({describe(b, fmt)})"
+    if sign == 0:
+        return f"{left} and {right} are within noise of each other in {measure}"
+    return f"{left} is {'higher' if sign > 0 else 'lower'} in {measure} than {right}"
+
+
+def threshold_phrase(target: str, bits_per_seed: list[float | None], fmt: Callable[[float], str]) -> str:
+    """ "97% at 38.7 bits per image (the worst of 3 seeds; best 37.9)", or that it is not
+    reached by every seed."""
+    n = len(bits_per_seed)
+    worst = worst_seed_bits(bits_per_seed)
+    if worst is None:
+        reached = sum(b is not None for b in bits_per_seed)
+        return f"{target} is reached by {reached} of {seeds_phrase(n)}"
+    if n == 1:
+        return f"{target} at {fmt(worst)} bits per image (1 seed)"
+    best = min(b for b in bits_per_seed if b is not None)
+    if fmt(best) == fmt(worst):
+        return f"{target} at {fmt(worst)} bits per image (each of {seeds_phrase(n)})"
+    return f"{target} at {fmt(worst)} bits per image (the worst of {seeds_phrase(n)}; the best {fmt(best)})"
+
+
+def correlation_phrase(measure: str, name: str, rho: float | None, interval: list[float] | None, trials: int) -> str:
+    """What a rank correlation over `trials` supports: "`measure` rises with `name`", "falls
+    with", or no dependence the trials can tell from noise (the interval holds 0)."""
+    if rho is None or interval is None:
+        return f"{name} never varied, so nothing can be said of it"
+    stats = f"Spearman {rho:.2f}; 95% bootstrap interval {interval[0]:.2f} to {interval[1]:.2f} over {trials} trials"
+    if interval[0] > 0:
+        return f"{measure} rises with {name} ({stats})"
+    if interval[1] < 0:
+        return f"{measure} falls with {name} ({stats})"
+    return f"no dependence of {measure} on {name} that the trials can tell from noise ({stats})"
