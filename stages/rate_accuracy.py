@@ -32,12 +32,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--classifier-metrics", required=True, help="classifier.json, for the raw accuracy")
     parser.add_argument("--second-classifier-metrics", required=True, help="second_classifier.json, likewise")
     parser.add_argument("--semantic", required=True, help="the semantic study's records, for their own table")
+    parser.add_argument("--feature-rd-validation", required=True, help="feature_rd's validation records")
     parser.add_argument("--metrics-dir", required=True, help="where records.{json,csv}, methods.json, summary.json go")
     parser.add_argument("--plots", required=True, help="folder for the PNG")
     parser.add_argument("--report", required=True, help="the markdown report to write")
     args = parser.parse_args(argv)
-    paths = [*args.records, *(Path(args.vq) / f"{q}.json" for q in load_params()["vq"]["quantizers"])]
-    records = on_axis([r for path in paths for r in read_json(path)])
+    params = load_params()
+    paths = [*args.records, *(Path(args.vq) / f"{q}.json" for q in params["vq"]["quantizers"])]
+    raw = [r for path in paths for r in read_json(path)]
+    records = on_axis(raw)
     out = Path(args.metrics_dir)
     write_json(out / "records.json", records)
     write_text(out / "records.csv", pd.DataFrame(records, columns=COLUMNS).to_csv(index=False, float_format="%.6g"))
@@ -46,6 +49,13 @@ def main(argv: list[str] | None = None) -> None:
     raw_accuracy = {
         "accuracy": read_json(args.classifier_metrics)["test_accuracy"],
         "second_accuracy": read_json(args.second_classifier_metrics)["test_accuracy"],
+    }
+    feature_rd = {
+        "validation": read_json(args.feature_rd_validation),
+        "test": [r for r in raw if r["method"] == "feature_rd"],
+        "plain": [r for r in raw if r["method"] == "compressor_rd"],
+        "budget_bits": params["feature_rd"]["budget_bits"],
+        "weights": params["feature_rd"]["feature_weights"],
     }
     fronts = {m: pareto_front([r for r in records if r["method"] == m]) for m in methods(records)}
     overall = pareto_front([r for r in records if r["method"] not in report.FLOORS])
@@ -56,7 +66,9 @@ def main(argv: list[str] | None = None) -> None:
         args.report,
         render(
             "rate_accuracy",
-            report.fields(target_table(records), records, raw_accuracy, METHOD_NAMES, read_json(args.semantic)),
+            report.fields(
+                target_table(records), records, raw_accuracy, METHOD_NAMES, read_json(args.semantic), feature_rd
+            ),
         ),
     )
 

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from qae.io import read_json, write_json, write_text
+from qae.params import load_params
 from qae.report import readme as report
 from qae.report.render import render
 from qae.stage import run
@@ -37,6 +38,8 @@ def main(argv: list[str] | None = None) -> None:
         summaries["compressor"],
         read_json(m / "compressor/rd.json"),
         read_json(m / "semantic/records.json"),
+        read_json(m / "feature_rd/records.json"),
+        load_params()["feature_rd"]["budget_bits"],
         summaries["conv"],
         summaries["digits"],
         read_json(m / "lowdims/seeds.json"),

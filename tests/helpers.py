@@ -44,4 +44,5 @@ def shrink(params: dict) -> dict:
     p["vq"]["fsq"].update(groups=1, levels=[4, 4])
     p["semantic"].update(images=200, clusters=4, perplexity=10, epochs=1, relabel_rounds=1, relabel_epochs=1)
     p["semantic"].update(refine_bits=[0, 2], kmeans_iterations=2)
+    p["feature_rd"].update(feature_weights=[0, 1], validation_images=40)
     return p

@@ -12,7 +12,7 @@ from qae.codec.codec import Codec, coding_metrics
 from qae.codec.entropy import code_length, decode_codes, empirical_entropy, encode_codes, fit_counts, probabilities
 from qae.codec.search import CodeSearch
 from qae.images import as_unit_images
-from qae.models import AutoencoderConfig, build_autoencoder
+from qae.models import AutoencoderConfig, Classifier, build_autoencoder
 
 
 def random_codes(n: int, dims: int, bits: int, seed: int = 0) -> torch.Tensor:
@@ -219,3 +219,65 @@ def test_a_search_without_candidates_sends_the_rounding(model, images):
 def test_an_fp32_codec_cannot_search(model, images):
     with pytest.raises(ValueError, match="integer codes"):
         Codec.fit(model, images, point=None, search=SEARCH)
+
+
+# The feature search: distortion measured also in a label-free network's hidden features.
+@pytest.fixture(scope="module")
+def features() -> Classifier:
+    torch.manual_seed(0)
+    return Classifier(classes=4).eval()
+
+
+FEATURE_SEARCH = CodeSearch(rate_weight=0.5, candidates=12, rounds=50, feature_weight=2.0)
+
+
+@pytest.fixture(scope="module")
+def feature_searching(model, images, features) -> Codec:
+    return Codec.fit(model, images, point=4, search=FEATURE_SEARCH, features=features)
+
+
+@torch.no_grad()
+def feature_cost(codec: Codec, codes: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
+    """What the feature search minimizes, per image: the pixel search's cost + weight x
+    784 x the mean squared error of the feature network's hidden features."""
+    x = as_unit_images(images)
+    decoded = torch.sigmoid(codec.model.decode_logits(codes, codec.point))
+    error = (codec.features.net[:-1](decoded) - codec.features.net[:-1](x)).pow(2).mean(1)
+    return search_cost(codec, codes, images) + codec.search.feature_weight * 784 * error
+
+
+def test_a_feature_search_lowers_its_own_cost_and_raises_none(feature_searching, images):
+    rounded = feature_searching.round_codes(images)
+    before = feature_cost(feature_searching, rounded, images)
+    after = feature_cost(feature_searching, feature_searching.encode(images), images)
+    assert torch.all(after <= before + 1e-3)
+    assert torch.any(after < before - 1e-2)
+
+
+def test_features_change_which_codes_the_search_picks(feature_searching, model, images):
+    pixels_only = Codec(model, 4, feature_searching.counts, search=SEARCH)
+    assert not torch.equal(feature_searching.encode(images), pixels_only.encode(images))
+
+
+def test_a_feature_weight_of_zero_is_the_pixel_search(model, images, features):
+    weightless = CodeSearch(rate_weight=0.5, candidates=12, rounds=50, feature_weight=0.0)
+    with_network = Codec.fit(model, images, point=4, search=weightless, features=features)
+    assert torch.equal(with_network.encode(images), Codec.fit(model, images, point=4, search=SEARCH).encode(images))
+
+
+def test_a_feature_search_needs_a_feature_network(model, images):
+    with pytest.raises(ValueError, match="feature network"):
+        Codec.fit(model, images, point=4, search=FEATURE_SEARCH)
+
+
+def test_feature_searched_streams_decode_with_a_codec_that_has_no_network(feature_searching, model, images):
+    plain = Codec(model, 4, feature_searching.counts)
+    assert plain.id == feature_searching.id
+    assert torch.equal(plain.decompress_codes(feature_searching.compress(images)), feature_searching.encode(images))
+
+
+def test_a_saved_codec_keeps_its_feature_network_and_search(feature_searching, images, tmp_path):
+    feature_searching.save(tmp_path / "codec.pt")
+    loaded = load_codec(tmp_path / "codec.pt")
+    assert loaded.search == FEATURE_SEARCH
+    assert loaded.compress(images) == feature_searching.compress(images)

@@ -14,7 +14,10 @@ import pytest
 import torch
 import yaml
 
+from qae.codec.base import load_codec
+from qae.mnist import idx_bytes, read_idx
 from qae.rate import TARGETS
+from qae.studies.feature_rd import choose_feature_weight
 from tests.helpers import ROOT, SAMPLE_MIRROR, shrink
 
 pytestmark = pytest.mark.slow
@@ -142,9 +145,39 @@ def test_repro_runs_every_stage(project):
     stages += ["conv_report", "latent", "latent_report", "digits_softmax", "digits_cluster", "digits_report"]
     stages += ["lowdims", "lowdims_report", "qat_train@8-2", "qat_eval@8-2", "qat_report", "compressor_train@4-2"]
     stages += ["compressor_eval@4-2", "compressor_rd_train", "compressor_rd_eval", "compressor_report"]
-    stages += ["vq@vqvae", "vq@rvq", "vq@fsq", "semantic", "baselines", "rate_accuracy", "readme"]
+    stages += ["vq@vqvae", "vq@rvq", "vq@fsq", "semantic", "feature_rd", "baselines", "rate_accuracy", "readme"]
     for stage in stages:
         assert f"Running stage '{stage}'" in log
+
+
+def test_feature_rd_scores_the_test_set_at_the_weight_validation_chose(project):
+    root, params, _ = project
+    p = params["feature_rd"]
+    tried, scored = read(root, "metrics/feature_rd/validation.json"), read(root, "metrics/feature_rd/records.json")
+    assert sorted({r["feature_weight"] for r in tried}) == sorted(p["feature_weights"])
+    assert {r["split"] for r in tried} == {"validation"} and {r["split"] for r in scored} == {"test"}
+    assert {r["images"] for r in tried} == {p["validation_images"]}
+    assert {r["feature_weight"] for r in scored} == {choose_feature_weight(tried, p["budget_bits"])}
+
+
+def test_a_feature_rd_codec_file_round_trips_test_images_through_qae_compress(project, tmp_path):
+    root, _, _ = project
+    rate_weight = read(root, "metrics/feature_rd/records.json")[0]["rate_weight"]
+    codec_path = root / "data/feature_rd/codecs" / f"{rate_weight}.pt"
+    images = torch.load(root / "data/split/test.pt", weights_only=True)["images"][:50]
+    (tmp_path / "test.idx").write_bytes(idx_bytes(images))
+    qae = [sys.executable, "-m", "qae.cli"]
+    subprocess.run(
+        [*qae, "compress", "--codec", codec_path, tmp_path / "test.idx", "-o", tmp_path / "x.qae"], check=True
+    )
+    subprocess.run(
+        [*qae, "decompress", "--codec", codec_path, tmp_path / "x.qae", "-o", tmp_path / "y.idx"], check=True
+    )
+    codec = load_codec(codec_path)
+    assert codec.search.feature_weight == read(root, "metrics/feature_rd/records.json")[0]["feature_weight"]
+    assert torch.equal(
+        read_idx(tmp_path / "y.idx"), codec.decode(codec.encode(images)).squeeze(1).mul(255).round().byte()
+    )
 
 
 def test_progress_in_a_log_is_a_few_lines_not_a_bar(project):

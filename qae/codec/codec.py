@@ -4,8 +4,10 @@ The code model is fitted on the autoencoder's training codes and saved with the 
 in one file, so `Codec.compress(images) -> bytes` and `Codec.decompress(bytes) ->
 images` need nothing else. The container and the checks are `qae.codec.base`'s, the
 entropy coder `qae.codec.entropy`'s, the optional encode-time search
-`qae.codec.search`'s. A float32 code (a rounding bottleneck's point None) is sent raw:
-32 x dims bits per image, no entropy coding. This module does not train or score models.
+`qae.codec.search`'s (with the feature network it may measure distortion by, also in the
+file: it only encodes, so the codec's id and its streams do not depend on it). A float32
+code (a rounding bottleneck's point None) is sent raw: 32 x dims bits per image, no
+entropy coding. This module does not train or score models.
 """
 
 from __future__ import annotations
@@ -31,7 +33,14 @@ from qae.codec.entropy import (
     probabilities,
 )
 from qae.codec.search import CodeSearch, search_codes
-from qae.models import Autoencoder, autoencoder_checkpoint, autoencoder_from_checkpoint
+from qae.models import (
+    Autoencoder,
+    Classifier,
+    autoencoder_checkpoint,
+    autoencoder_from_checkpoint,
+    classifier_checkpoint,
+    classifier_from_checkpoint,
+)
 from qae.runtime import pick_device
 
 
@@ -55,6 +64,7 @@ class Codec(BaseCodec):
         smoothing: float = 0.5,
         table_bits: int = 8,
         search: CodeSearch | None = None,
+        features: Classifier | None = None,
     ) -> None:
         model.bottleneck.check(point)
         self.model, self.point = model.eval(), point
@@ -62,6 +72,9 @@ class Codec(BaseCodec):
         self.dims = model.bottleneck.code_dims(point)
         if search is not None and self.bits is None:
             raise ValueError("a code search needs integer codes, not float32 ones")
+        if search is not None and search.feature_weight and features is None:
+            raise ValueError("a code search with a feature_weight needs a feature network")
+        self.features = None if features is None else features.eval().requires_grad_(False)
         self.smoothing, self.table_bits = smoothing, table_bits_for(model, point, table_bits)
         self.counts, self.search = counts, search
         self.probs = None if self.bits is None else probabilities(counts, smoothing)
@@ -78,12 +91,13 @@ class Codec(BaseCodec):
         smoothing: float = 0.5,
         table_bits: int = 8,
         search: CodeSearch | None = None,
+        features: Classifier | None = None,
     ) -> Codec:
         """A codec whose code model is fitted on `codes`, the (N, dims) integer codes of
         the autoencoder's training set at `point` (None for a float32 code)."""
         bits = model.bottleneck.symbol_bits(point)
         counts = None if bits is None else fit_counts(codes, bits, table_bits_for(model, point, table_bits))
-        return cls(model, point, counts, smoothing, table_bits, search)
+        return cls(model, point, counts, smoothing, table_bits, search, features)
 
     @classmethod
     def fit(
@@ -94,14 +108,15 @@ class Codec(BaseCodec):
         smoothing: float = 0.5,
         table_bits: int = 8,
         search: CodeSearch | None = None,
+        features: Classifier | None = None,
     ) -> Codec:
         """A codec whose code model is fitted on the encoder's codes of `images` (the
         autoencoder's training set) at `point`."""
-        return cls.from_codes(model, model.encode(images, point), point, smoothing, table_bits, search)
+        return cls.from_codes(model, model.encode(images, point), point, smoothing, table_bits, search, features)
 
     def digest_parts(self) -> Iterable[bytes]:
-        """The model (config and weights), the point and the code model; not the search,
-        which only encodes."""
+        """The model (config and weights), the point and the code model; not the search
+        nor its feature network, which only encode."""
         yield json.dumps([asdict(self.model.config), self.point, self.bits, self.smoothing, self.table_bits]).encode()
         for name, tensor in sorted(self.model.state_dict().items()):
             yield name.encode()
@@ -168,13 +183,16 @@ class Codec(BaseCodec):
             "counts": self.counts,
             "search": None if self.search is None else asdict(self.search),
             "autoencoder": autoencoder_checkpoint(self.model),
+            "features": None if self.features is None else classifier_checkpoint(self.features, **self.features.meta),
         }
 
     @classmethod
     def from_state(cls, state: dict[str, Any], device: str | torch.device | None = None) -> Codec:
         model = autoencoder_from_checkpoint(state["autoencoder"]).to(pick_device(device))
         search = None if state["search"] is None else CodeSearch(**state["search"])
-        return cls(model, state["point"], state["counts"], state["smoothing"], state["table_bits"], search)
+        features = state.get("features")  # files made before feature searches have none
+        features = None if features is None else classifier_from_checkpoint(features).to(model.device)
+        return cls(model, state["point"], state["counts"], state["smoothing"], state["table_bits"], search, features)
 
 
 def coding_metrics(codec: Codec, codes: torch.Tensor) -> dict[str, float | None]:

@@ -16,7 +16,7 @@ from qae.bottlenecks.base import Point
 from qae.codec.codec import Codec, coding_metrics
 from qae.codec.search import CodeSearch
 from qae.evaluate import Scorers, nominal_bits, score_codes
-from qae.models import Autoencoder
+from qae.models import Autoencoder, Classifier
 
 
 def evaluate_codes(
@@ -74,11 +74,13 @@ def evaluate_search(
     search: CodeSearch,
     smoothing: float,
     table_bits: int,
+    features: Classifier | None = None,
 ) -> tuple[dict[str, Any], Codec]:
-    """The codec at `point` with `search` and the record of the `test` split through it:
-    the searched codes' scores and bits, plus rounded_accuracy and rounded_model_bits
-    of the encoder's codes alone."""
-    codec = Codec.from_codes(model, model.encode(train_images, point), point, smoothing, table_bits, search)
+    """The codec at `point` with `search` (and the feature network it weighs, if any) and
+    the record of the `test` split through it: the searched codes' scores and bits, plus
+    rounded_accuracy and rounded_model_bits of the encoder's codes alone."""
+    train_codes = model.encode(train_images, point)
+    codec = Codec.from_codes(model, train_codes, point, smoothing, table_bits, search, features)
     images, labels = test["images"], test["labels"]
     rounded = codec.round_codes(images)
     codes = codec.search_codes(images, rounded)

@@ -7,6 +7,11 @@ binary cross-entropy, summed over pixels (nats), + `rate_weight` x the code's bi
 under the codec's code model. That is the rate-distortion models' training loss times
 784, so `rate_weight` is theirs. Only encoding changes (and slows); decoders and
 bitstreams are the same, so a searched stream decodes with any copy of the codec.
+
+A codec that carries a feature network (a `Classifier` trained without labels) may
+also measure distortion where the class lives: `feature_weight` x 784 x the mean
+squared difference of that network's hidden features of the decode and of the image,
+so the search spends bits on what tells digits apart rather than on every pixel.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from torch import nn
 
 from qae.images import as_unit_images, batch_slices
 from qae.io import Progress
+from qae.models import Classifier
 
 MIN_GAIN = 1e-3  # a move must beat the current code by more than float noise
 
@@ -30,6 +36,7 @@ class Searchable(Protocol):
     bits: int  # of one code: codes lie in 0..2**bits - 1
     decoder: nn.Module  # the model's decoder: decoder inputs -> logits
     device: torch.device  # where the model runs
+    features: Classifier | None  # whose hidden features a feature_weight compares, if any
 
     def decoder_input(self, codes: torch.Tensor) -> torch.Tensor:
         """(N, dims) codes -> (N, width) what the decoder reads."""
@@ -51,11 +58,34 @@ class CodeSearch:
     rate_weight: float  # bits are worth this many nats of distortion (the rate-distortion loss's weight)
     candidates: int  # moves measured exactly per image and round; 0: no search, the rounding is sent
     rounds: int  # at most this many rounds
+    feature_weight: float = 0.0  # x 784 x the feature network's mean squared error; 0: pixels alone
 
 
-def _distortion(codec: Searchable, inputs: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """(N,) binary cross-entropy against `x` of what the decoder makes of `inputs`, per image."""
-    return F.binary_cross_entropy_with_logits(codec.decoder(inputs), x, reduction="none").flatten(1).sum(1)
+def _distortion(
+    codec: Searchable, search: CodeSearch, inputs: torch.Tensor, x: torch.Tensor, x_features: torch.Tensor | None
+) -> torch.Tensor:
+    """(N,) per image: the binary cross-entropy against `x` of what the decoder makes of
+    `inputs`, plus the weighted feature error against `x_features` (the features of `x`)."""
+    logits = codec.decoder(inputs)
+    distortion = F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1)
+    if x_features is None:
+        return distortion
+    error = (hidden_features(codec.features, torch.sigmoid(logits)) - x_features).pow(2).mean(1)
+    return distortion + search.feature_weight * x[0].numel() * error
+
+
+def hidden_features(network: Classifier, x: torch.Tensor) -> torch.Tensor:
+    """(N, hidden) `network`'s last hidden layer's activations of images `x`: what its logits are read from."""
+    return network.net[:-1](x.contiguous(memory_format=torch.channels_last))
+
+
+def target_features(codec: Searchable, search: CodeSearch, x: torch.Tensor) -> torch.Tensor | None:
+    """The feature network's features of images `x` if the search weighs features, else None."""
+    if not search.feature_weight:
+        return None
+    if codec.features is None:
+        raise ValueError("a code search with a feature_weight needs a codec with a feature network")
+    return hidden_features(codec.features, x)
 
 
 def best_moves(
@@ -64,9 +94,10 @@ def best_moves(
     """One search round for a batch: (which rows improve, their best one-step move)."""
     bits, weight = codec.bits, search.rate_weight
     n, d = codes.shape
+    x_features = target_features(codec, search, x)
     with torch.enable_grad():
         u = codec.decoder_input(codes).clone().requires_grad_(True)
-        distortion = _distortion(codec, u, x)
+        distortion = _distortion(codec, search, u, x, x_features)
         (grad,) = torch.autograd.grad(distortion.sum(), u)
     code_bits = codec.code_bits(codes)
     cost = distortion.detach() + weight * code_bits.sum(1)
@@ -81,7 +112,8 @@ def best_moves(
     candidates = codes[:, None].repeat(1, k, 1)
     candidates.scatter_(2, (pick % d)[..., None], steps.reshape(n, 2 * d).gather(1, pick)[..., None])
     flat = candidates.reshape(n * k, d)
-    exact = _distortion(codec, codec.decoder_input(flat), x.repeat_interleave(k, 0))
+    repeat = None if x_features is None else x_features.repeat_interleave(k, 0)
+    exact = _distortion(codec, search, codec.decoder_input(flat), x.repeat_interleave(k, 0), repeat)
     exact = (exact + weight * codec.code_bits(flat).sum(1)).reshape(n, k).masked_fill(best_predicted.isinf(), torch.inf)
     best, j = exact.min(1)
     return best < cost - MIN_GAIN, candidates[torch.arange(n), j]
@@ -95,6 +127,8 @@ def search_codes(
     (distortion + rate_weight x bits) goes up. Deterministic. No candidates: no search."""
     if search.candidates == 0:
         return codes.cpu()
+    if search.feature_weight and codec.features is None:
+        raise ValueError("a code search with a feature_weight needs a codec with a feature network")
     device = codec.device
     codes = codes.to(device).clone()  # a normal tensor: autograd refuses inference-mode ones
     images = images.to(device)  # once: the rounds index it on the device

@@ -9,8 +9,11 @@ Text only: a change here reruns the reports, never a model.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from qae.findings import Estimate, compare, worst_seed_bits
+from qae.findings import Estimate, compare, row_estimate, worst_seed_bits
+from qae.rate import TARGETS
+from qae.report.tables import num, pct
 
 
 def seeds_phrase(n: int) -> str:
@@ -72,3 +75,41 @@ def correlation_phrase(measure: str, name: str, rho: float | None, interval: lis
     if interval[1] < 0:
         return f"{measure} falls with {name} ({stats})"
     return f"no dependence of {measure} on {name} that the trials can tell from noise ({stats})"
+
+
+def most_accurate_within(records: list[dict[str, Any]], budget_bits: float) -> dict[str, Any] | None:
+    """The record most accurate (by the classifier) within `budget_bits` coded bits per
+    image, the cheaper of equals; None if none is that cheap."""
+    within = [r for r in records if r["coded_bits"] <= budget_bits]
+    return max(within, key=lambda r: (r["accuracy"], -r["coded_bits"])) if within else None
+
+
+def feature_rd_finding(searched: list[dict[str, Any]], plain: list[dict[str, Any]], budget_bits: float) -> str:
+    """The feature-searched codes' most accurate test point within `budget_bits`, by both
+    scorers with the test set's interval, whether each scorer puts it at 99% or more, and
+    its MSE; beside it the plain search's point within the same budget, compared as far as
+    the intervals allow (one seed: the rate-distortion model is trained once)."""
+    best, rd = most_accurate_within(searched, budget_bits), most_accurate_within(plain, budget_bits)
+    if best is None:
+        return f"no point within {budget_bits:g} bits per image (1 seed)"
+    cnn, mlp = row_estimate(best, "accuracy"), row_estimate(best, "second_accuracy")
+    target = TARGETS["bits_at_99"]
+    reached = [name for name, e in (("the classifier", cnn), ("the second scorer", mlp)) if e.mean >= target]
+    verdict = {
+        2: f"both scorers put it at {pct(target, 0)} or more",
+        1: f"{' and '.join(reached)} puts it at {pct(target, 0)} or more, the other below",
+        0: f"short of {pct(target, 0)} by both scorers",
+    }[len(reached)]
+    text = (
+        f"within {budget_bits:g} bits per image its most accurate point (rate weight {best['rate_weight']:g}) "
+        f"sends {num(best['coded_bits'])} bits: the classifier recognizes {describe(cnn, pct)} of what it decodes "
+        f"and the second scorer {describe(mlp, pct)}; {verdict}; its MSE is {num(best['mse'], 4)} per pixel"
+    )
+    if rd is None:
+        return text
+    plain_cnn = row_estimate(rd, "accuracy")
+    said = {1: "higher than", -1: "lower than", 0: "within noise of"}[compare(cnn, plain_cnn)]
+    return (
+        text + f". By the classifier that is {said} the plain search's best within the same budget, "
+        f"{describe(plain_cnn, pct)} at {num(rd['coded_bits'])} bits (MSE {num(rd['mse'], 4)})"
+    )

@@ -20,6 +20,7 @@ from qae.report.figures import (
     percent_axis,
     target_lines,
 )
+from qae.report.phrases import feature_rd_finding
 from qae.report.tables import markdown, num, pct
 
 VARIANTS = ("_payload", "_rounded")  # another measure of the same method: its marker, hollow, dashed
@@ -30,6 +31,7 @@ FAMILIES = {
     "deep compressors": (("compressor", "compressor_rd", "compressor_rd_rounded"), "tab:red"),
     "vector-quantized": (("vqvae", "rvq", "fsq"), "tab:purple"),
     "semantic codec": (("semantic",), "tab:orange"),
+    "codes searched for the class": (("feature_rd",), "tab:olive"),
     "classic image codecs": (("jpeg", "jpeg_payload", "webp", "webp_payload", "png", "gzip"), "tab:brown"),
     "pixel codebooks": (("kmeans", "nearest_neighbour"), "tab:green"),
     "PCA": (("pca",), "tab:cyan"),
@@ -226,16 +228,29 @@ def budget_winners(records: list[dict[str, Any]], names: dict[str, str], budgets
     return "\n".join(lines)
 
 
+def feature_rd_table(validation: list[dict[str, Any]]) -> pd.DataFrame:
+    """The feature weights tried on validation images: per weight (a row), each rate
+    level's coded bits and accuracy by the classifier (a column per rate weight)."""
+    rows: dict[float, dict[str, str]] = {}
+    for r in validation:
+        row = rows.setdefault(r["feature_weight"], {"feature weight": f"{r['feature_weight']:g}"})
+        row[f"rate weight {r['rate_weight']:g}: bits, accuracy"] = f"{num(r['coded_bits'])}: {pct(r['accuracy'])}"
+    return pd.DataFrame(list(rows.values()))
+
+
 def fields(
     targets: pd.DataFrame,
     records: list[dict[str, Any]],
     raw_accuracy: dict[str, float],
     names: dict[str, str],
     semantic: list[dict[str, Any]],
+    feature_rd: dict[str, Any],
 ) -> dict[str, Any]:
     """The tables reports/rate_accuracy.md prints: per method (described by `names`), the
     fewest bits per image for each target accuracy (by the classifier) and both scorers'
-    accuracy there; the best accuracy within each budget of bits; the class-first codes."""
+    accuracy there; the best accuracy within each budget of bits; the class-first codes;
+    the feature-searched codes (`feature_rd`: their "validation" and "test" records, the
+    plain search's "plain" records, "budget_bits" and "weights")."""
     rows = []
     for r in targets.itertuples(index=False):
         row = {"method": names.get(r.method, r.method)}
@@ -264,4 +279,10 @@ def fields(
         "raw_accuracy": pct(raw_accuracy["accuracy"], 2),
         "raw_second_accuracy": pct(raw_accuracy["second_accuracy"], 2),
         "class_first_table": markdown(class_first),
+        "feature_weights": ", ".join(f"{w:g}" for w in feature_rd["weights"]),
+        "feature_weight": f"{feature_rd['test'][0]['feature_weight']:g}",
+        "validation_images": f"{feature_rd['validation'][0]['images']:,}",
+        "budget_bits": f"{feature_rd['budget_bits']:g}",
+        "feature_rd_validation": markdown(feature_rd_table(feature_rd["validation"])),
+        "feature_rd": feature_rd_finding(feature_rd["test"], feature_rd["plain"], feature_rd["budget_bits"]),
     }

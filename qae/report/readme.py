@@ -11,10 +11,26 @@ import pandas as pd
 
 from qae.findings import CONFIDENCE, Estimate, agree, compare, row_estimate
 from qae.rate import TARGETS
-from qae.report.phrases import comparison, correlation_phrase, describe, seeds_phrase, threshold_phrase
+from qae.report.phrases import (
+    comparison,
+    correlation_phrase,
+    describe,
+    feature_rd_finding,
+    seeds_phrase,
+    threshold_phrase,
+)
 from qae.report.tables import markdown, num, pct
 
-SHOWN = ["semantic", "compressor_rd", "compressor", "nearest_neighbour", "kmeans", "pca", "autoencoder_qat"]
+SHOWN = [
+    "semantic",
+    "feature_rd",
+    "compressor_rd",
+    "compressor",
+    "nearest_neighbour",
+    "kmeans",
+    "pca",
+    "autoencoder_qat",
+]
 SHOWN += ["autoencoder", "jpeg_payload", "gzip"]  # the headline table's methods, beside the label floor
 FINDING_BITS = (4, 2)  # the bits per element the first finding compares the two recipes at
 
@@ -141,6 +157,8 @@ def fields(
     compressor: dict[str, Any],
     rd: list[dict[str, Any]],
     semantic: list[dict[str, Any]],
+    feature_rd: list[dict[str, Any]],
+    budget_bits: float,
     conv: dict[str, Any],
     digits: dict[str, Any],
     lowdims: list[dict[str, Any]],
@@ -163,6 +181,7 @@ def fields(
         "recipes": recipes_finding(rows, faithful, sweep_summary),
         "rd": rd_finding(rd, compressor, methods["pca"]),
         "class_first": class_first_finding(semantic, label),
+        "feature_rd": feature_rd_finding(feature_rd, rd, budget_bits),
         "search": correlation_phrase(
             "the validation loss", "the L2 penalty", spearman["weight_decay"], interval["weight_decay"], conv["trials"]
         ),

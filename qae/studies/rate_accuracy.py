@@ -17,7 +17,7 @@ from qae.findings import row_estimate
 from qae.rate import TARGETS, bits_at
 
 COLUMNS = ["method", "setting", "coded_bits", "accuracy"]
-POINT_FIELDS = ("dims", "bits", "rate_weight")  # what names a model's operating point, in order
+POINT_FIELDS = ("dims", "bits", "rate_weight", "feature_weight")  # what names a model's operating point, in order
 
 
 def setting(record: dict[str, Any]) -> str:
@@ -123,6 +123,7 @@ METHOD_NAMES = {  # what each method is, for tables
     "fsq": "FSQ (finite scalar quantization), one index per group",
     "vqvae": "VQ-VAE, one codebook index",
     "semantic": "class-first code: a learned cluster, then pixel detail",
+    "feature_rd": "rate-distortion model, codes searched for label-free features",
     "pca": "PCA, k coefficients x b bits, entropy coded",
     "kmeans": "k-means codebook of pixels, log2 k bits",
     "nearest_neighbour": "nearest training image (60k codebook)",
