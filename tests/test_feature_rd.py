@@ -77,6 +77,11 @@ def test_a_gain_beyond_the_intervals_is_higher():
     assert "higher than the plain search" in text
 
 
+def test_scorers_that_disagree_on_the_gain_are_both_named():
+    text = feature_rd_finding([point(47, 0.99, 0.983)], [point(46, 0.98, 0.982)], 48)
+    assert "By the classifier that is higher than" in text and "by the second scorer it is within noise of it" in text
+
+
 def test_validation_images_are_the_first_validation_rows():
     split = {"images": torch.arange(10)[:, None, None].expand(10, 28, 28), "labels": torch.arange(10)}
     chosen = validation_split(split, torch.tensor([7, 2, 5]), 2)
