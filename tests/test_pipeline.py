@@ -345,7 +345,7 @@ def test_baselines_and_autoencoders_share_one_table_and_figure(project):
     expected = {"label", "png", "gzip", "jpeg", "jpeg_payload", "webp", "webp_payload", "pca", "autoencoder"}
     expected |= {"kmeans", "nearest_neighbour"}
     autoencoders = {"autoencoder_qat", "compressor", "compressor_rd", "compressor_rd_rounded"}  # rd searches codes
-    autoencoders |= {"vqvae", "rvq", "fsq", "semantic"}
+    autoencoders |= {"vqvae", "rvq", "fsq", "semantic", "feature_rd"}
     assert expected | autoencoders == methods
     assert sum(r["method"] == "jpeg" for r in records) == len(params["baselines"]["jpeg_quality"])
     per_method = read(root, "metrics/rate_accuracy/methods.json")
