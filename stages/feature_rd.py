@@ -35,17 +35,24 @@ def main(argv: list[str] | None = None) -> None:
     features = feature_network(load_codec(args.features, model.device), args.features)
     train = load_split(args.train)
     validation = validation_split(train, load_split(args.validation)["index"], p["validation_images"])
-    search = (codec["search"]["candidates"], codec["search"]["rounds"], codec["smoothing"], codec["table_bits"])
+
+    def scored(images: dict, weight: float) -> list:
+        """Records and codecs of `images` at every rate level, the search weighing features by `weight`."""
+        search = codec["search"]
+        return search_records(
+            model, features, scorers, train["images"], images, weight,
+            search["candidates"], search["rounds"], codec["smoothing"], codec["table_bits"],
+        )  # fmt: skip
 
     tried = []
     for weight in p["feature_weights"]:
-        for record, _ in search_records(model, features, scorers, train["images"], validation, weight, *search):
+        for record, _ in scored(validation, weight):
             print(f"validation: feature weight {weight:g}, {record['coded_bits']:.2f} bits, {record['accuracy']:.4f}")
             tried.append({**record, "split": "validation"})
     chosen = choose_feature_weight(tried, p["budget_bits"])
     print(f"chosen on validation: feature weight {chosen:g}")
     records = []
-    for record, c in search_records(model, features, scorers, train["images"], load_split(args.test), chosen, *search):
+    for record, c in scored(load_split(args.test), chosen):
         c.save(args.codecs / f"{record['rate_weight']}.pt")
         print(f"test: {record['coded_bits']:.2f} bits, accuracy {record['accuracy']:.4f}")
         records.append({**record, "split": "test"})

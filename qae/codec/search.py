@@ -79,22 +79,26 @@ def hidden_features(network: Classifier, x: torch.Tensor) -> torch.Tensor:
     return network.net[:-1](x.contiguous(memory_format=torch.channels_last))
 
 
-def target_features(codec: Searchable, search: CodeSearch, x: torch.Tensor) -> torch.Tensor | None:
-    """The feature network's features of images `x` if the search weighs features, else None."""
+def target_features(
+    codec: Searchable, search: CodeSearch, images: torch.Tensor, batch_size: int
+) -> torch.Tensor | None:
+    """The feature network's features of `images` (uint8 or [0, 1]) if the search weighs
+    features, else None."""
     if not search.feature_weight:
         return None
     if codec.features is None:
         raise ValueError("a code search with a feature_weight needs a codec with a feature network")
-    return hidden_features(codec.features, x)
+    slices = batch_slices(len(images), batch_size)
+    return torch.cat([hidden_features(codec.features, as_unit_images(images[s])) for s in slices])
 
 
 def best_moves(
-    codec: Searchable, search: CodeSearch, codes: torch.Tensor, x: torch.Tensor
+    codec: Searchable, search: CodeSearch, codes: torch.Tensor, x: torch.Tensor, x_features: torch.Tensor | None
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """One search round for a batch: (which rows improve, their best one-step move)."""
+    """One search round for a batch: (which rows improve, their best one-step move);
+    `x_features`: the feature network's features of `x`, if the search weighs them."""
     bits, weight = codec.bits, search.rate_weight
     n, d = codes.shape
-    x_features = target_features(codec, search, x)
     with torch.enable_grad():
         u = codec.decoder_input(codes).clone().requires_grad_(True)
         distortion = _distortion(codec, search, u, x, x_features)
@@ -127,11 +131,10 @@ def search_codes(
     (distortion + rate_weight x bits) goes up. Deterministic. No candidates: no search."""
     if search.candidates == 0:
         return codes.cpu()
-    if search.feature_weight and codec.features is None:
-        raise ValueError("a code search with a feature_weight needs a codec with a feature network")
     device = codec.device
     codes = codes.to(device).clone()  # a normal tensor: autograd refuses inference-mode ones
     images = images.to(device)  # once: the rounds index it on the device
+    features = target_features(codec, search, images, batch_size)  # once: the images do not move, their codes do
     per_batch = max(1, batch_size // search.candidates)  # decoder inputs per pass ~ batch_size
     active = torch.arange(len(codes), device=device)
     with Progress(search.rounds, f"code search, rate weight {search.rate_weight:g}", "rounds") as bar:
@@ -139,7 +142,8 @@ def search_codes(
             moved = []
             for s in batch_slices(len(active), per_batch):
                 rows = active[s]
-                better, new = best_moves(codec, search, codes[rows], as_unit_images(images[rows]))
+                x_features = None if features is None else features[rows]
+                better, new = best_moves(codec, search, codes[rows], as_unit_images(images[rows]), x_features)
                 codes[rows[better]] = new[better]
                 moved.append(rows[better])
             active = torch.cat(moved)
